@@ -1,0 +1,1 @@
+"""Symbolic algebra: integral terms, Gaussian pairings, δ-functions."""

@@ -1,0 +1,1 @@
+"""Expansions of the dynamics (Duhamel / Dyson series)."""

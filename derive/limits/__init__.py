@@ -1,0 +1,1 @@
+"""Limits: time integrals, the kinetic (weak-coupling) limit, transport from the free flow."""
