@@ -240,6 +240,28 @@ def to_markdown(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _write_docs_data(rows: list[dict], sigma_tau: float, seconds: float) -> None:
+    """Store the table (prediction from the derived kernel) for ``derive docs``."""
+    from pathlib import Path
+    out = Path(__file__).resolve().parent.parent / "docs" / "equations" / "data" / "linear-boltzmann-microscopic.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    blob = {"generated_by": "python benchmarks/microscopic_convergence.py --write-docs",
+            "description": (f"Exact lattice dynamics (Chebyshev propagation, i.i.d. Gaussian potential σ² = 1, "
+                            f"periodic torus of side L) averaged over disorder, at kinetic time Στ = {sigma_tau:g}, "
+                            "against the derived linear Boltzmann prediction (Σ from the derived kernel): "
+                            "d = 1 mass near +k₀, (1 + e^{−Στ})/2; d = 2 mass left in the initial mode, e^{−Στ}. "
+                            f"Rows marked by a doubled L are finite-size checks. Total run time {seconds:.0f} s."),
+            "notes": ("Finding: d = 2 converges (|diff| within ~2 standard errors for λ ≤ 0.2, L and 2L agree). "
+                      "In d = 1 the deviation shrinks like λ² at first but a residual ≈ 0.005 (Στ = 1) does not "
+                      "vanish as λ → 0: on the 1-D shell {±k₀} crossed (coherent backscattering) graphs are not "
+                      "suppressed (1-D localization length ~ mean free path); the kinetic description holds in "
+                      "d = 1 only at short kinetic times."),
+            "rows": [{"dim": r["dim"], "lam": r["lam"], "L": r["L"], "t": r["t"], "samples": r["samples"],
+                      "simulated": r["value"], "stat_error": r["stat_error"], "prediction": r["prediction"],
+                      "finite_size_check": r["finite_size_check"]} for r in rows]}
+    out.write_text(json.dumps(blob, indent=1) + "\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="λ ∈ {0.4, 0.2, 0.1}, fewer samples")
@@ -247,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     parser.add_argument("--dim", type=int, choices=(1, 2), action="append", help="dimension(s) (default both)")
     parser.add_argument("--sigma-tau", type=float, default=1.0, help="kinetic time in units of 1/Σ")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="use the DERIVED kernel's Σ(E) and store the table for the equation page")
     parser.add_argument("--k0", type=lambda s: tuple(int(x) for x in s.split("/")),
                         help="initial momentum num/den in every component (default 1/5 in d=1, 1/6 in d=2)")
     args = parser.parse_args(argv)
@@ -259,7 +283,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             opts["lams"] = args.lams
         if args.k0:
             opts["k0"] = args.k0
-        rows += convergence_table(dim, closed_form_total_rate(dim), sigma_tau=args.sigma_tau, **opts)
+        rate = closed_form_total_rate(dim)
+        if args.write_docs:
+            from derive.pipeline import kernels_for
+            kern = kernels_for("linear-boltzmann", {"space": "lattice", "dim": str(dim), "correlation": "white"})
+            rate = lambda E, kern=kern: float(kern.total_rate_at_energy(E).value)  # noqa: E731
+        rows += convergence_table(dim, rate, sigma_tau=args.sigma_tau, **opts)
+    if args.write_docs:
+        _write_docs_data(rows, args.sigma_tau, time.monotonic() - start)
     if args.json:
         print(json.dumps(rows, indent=1))
     else:

@@ -124,6 +124,10 @@ class KineticEquation:
         The :class:`Derivation` that produced it.
     constants
         Derived constants by name (e.g. ``{"time-kernel weight": 2*pi}``).
+    conventions
+        Markdown statement of the conventions (from :mod:`derive.conventions`).
+    values
+        Numerical values of the model's symbols (σ², ℓ), substituted only by the numeric layer.
     """
 
     name: str
@@ -142,6 +146,7 @@ class KineticEquation:
     derivation: Derivation
     constants: dict = field(default_factory=dict)
     conventions: str = ""
+    values: dict = field(default_factory=dict)
 
     @property
     def source_hash(self) -> str:

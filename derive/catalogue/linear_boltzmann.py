@@ -170,16 +170,14 @@ def derive_linear_boltzmann(model: RandomPotentialModel) -> KineticEquation:
     Wk = W(*kv, sp.Symbol("X"), tau)
     Wp = W(*pv, sp.Symbol("X"), tau)
     collision = sp.Integral(mu * sigma * (Wp - Wk), *pv)
-    X = sp.Symbol("X")
     transport = sum(vj * sp.Derivative(Wk, sp.Symbol(f"X_{j + 1}")) for j, vj in enumerate(velocity))
     equation = sp.Eq(sp.Derivative(Wk, tau) + transport, collision, evaluate=False)
     d = d.then(Step("kinetic_equation", "The linear Boltzmann equation in kinetic variables (τ, X).",
                     equation, A.EXACT))
-    del X
     return KineticEquation(
         name="linear-boltzmann", model=model.to_dict(), k=kv, p=pv, omega=model.dispersion(kv),
         velocity=velocity, cross_section=sigma, cofactor=cofactor, shell=shell,
         spectrum=model.spectrum(diff), measure=mu, collision=collision, equation=equation, derivation=d,
         constants={"time-kernel weight (∫|∫₀ᵗe^{isΔ}ds|²dΔ / t)": weight,
                    "measure × δ-normalization": sp.simplify(mu * N)},
-        conventions=conventions_markdown(model.space, model.dim))
+        conventions=conventions_markdown(model.space, model.dim), values=model.values)

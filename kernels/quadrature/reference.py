@@ -10,8 +10,10 @@ the numpy kernels':
   :math:`e = E - 2` where :math:`n_2` is log-singular;
 * lattice shells: energy variables :math:`e_j = 1 - \\cos 2\\pi p_j` with
   :math:`dp_j = de_j/(2\\pi\\sqrt{e_j(2-e_j)})` per sign, the δ solved for an *energy*, and every energy
-  interval :math:`[A, B]` mapped by :math:`e = A + (B-A)\\sin^2(\\theta/2)` (the kernel uses the angles
-  :math:`\\varphi_j` and solves the δ for the last angle);
+  interval :math:`[A, B]` mapped by :math:`e = A + (B-A)\\sin^2(\\theta/2)`; the two-coordinate shell is
+  integrated in :math:`x = \\tau\\sinh^2 v` (:math:`\\tau` = distance to the saddle energy), which resolves its
+  logarithmic behaviour uniformly (the kernel uses the angles :math:`\\varphi_j` and solves the δ for the
+  last angle);
 * continuum shells: ``mpmath.quad`` over the spherical angles.
 """
 from __future__ import annotations
@@ -28,8 +30,11 @@ __all__ = ["reference_lattice_dos", "reference_lattice_shell_integral", "referen
 _EXTRA_DPS = 20
 
 
-def _two_precisions(compute: Callable[[], object], dps: int, method: str) -> Estimate:
-    """Evaluate ``compute`` at ``dps`` and ``dps + 20`` digits; error = their difference."""
+def _two_precisions(compute: Callable[[dict], object], dps: int, method: str) -> Estimate:
+    """Evaluate ``compute(counter)`` at ``dps`` and ``dps + 20`` digits; error = their difference.
+
+    ``counter["n"]`` counts integrand calls (reported as ``n_eval`` of the ``dps`` run).
+    """
     if dps < 30:
         raise ValueError("references need dps >= 30")
     counter = {"n": 0}

@@ -27,8 +27,32 @@ _MAX_POINTS = 2 ** 16
 
 @lru_cache(maxsize=32)
 def _gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cached Gauss–Legendre nodes and weights on [-1, 1] (read-only)."""
-    x, w = np.polynomial.legendre.leggauss(n)
+    """Cached Gauss–Legendre nodes and weights on [-1, 1] (read-only), accurate to a few ulps.
+
+    Newton's method on :math:`P_n(\\cos\\theta)` in the angle :math:`\\theta` (Tricomi's initial guess), weights
+    :math:`w = 2/(dP_n/d\\theta)^2`. Working in :math:`\\theta` keeps the nodes next to :math:`\\pm1` accurate;
+    ``numpy.polynomial.legendre.leggauss`` (eigenvalues) loses about three digits for :math:`n \\gtrsim 100`,
+    which showed up as :math:`5\\cdot10^{-13}` errors for forward-peaked integrands.
+    """
+    k = np.arange(1, n + 1)
+    theta = np.pi * (4 * k - 1) / (4 * n + 2)
+    for _ in range(20):
+        x = np.cos(theta)
+        p_prev, p = np.ones_like(x), x.copy()
+        for j in range(1, n):
+            p_prev, p = p, ((2 * j + 1) * x * p - j * p_prev) / (j + 1)
+        dp_dtheta = -n * (p_prev - x * p) / np.sin(theta)
+        step = p / dp_dtheta
+        theta = theta - step
+        if np.max(np.abs(step)) < 1e-15:
+            break
+    x = np.cos(theta)
+    p_prev, p = np.ones_like(x), x.copy()
+    for j in range(1, n):
+        p_prev, p = p, ((2 * j + 1) * x * p - j * p_prev) / (j + 1)
+    w = 2.0 / (n * (p_prev - x * p) / np.sin(theta)) ** 2
+    order = np.argsort(x)
+    x, w = x[order], w[order]
     x.setflags(write=False)
     w.setflags(write=False)
     return x, w

@@ -46,8 +46,15 @@ def lattice_van_hove_energies(dim: int) -> np.ndarray:
 
 
 def half_angle(x):
-    """:math:`\\arccos(1 - x) = 2\\arcsin\\sqrt{x/2}` for :math:`x \\in [0, 2]`, accurate for small ``x``."""
-    return 2.0 * np.arcsin(np.sqrt(np.clip(0.5 * np.asarray(x, dtype=float), 0.0, 1.0)))
+    """:math:`\\arccos(1 - x)` for :math:`x \\in [0, 2]`, to full absolute (and, for small ``x``, relative) accuracy.
+
+    :math:`2\\arcsin\\sqrt{x/2}` for :math:`x \\le 1`; :math:`\\pi - 2\\arcsin\\sqrt{(2-x)/2}` above, where
+    :math:`\\arcsin` near 1 would amplify the rounding of its argument (by :math:`10^3` at :math:`x = 2 - 10^{-7}`).
+    """
+    x = np.clip(np.asarray(x, dtype=float), 0.0, 2.0)
+    lower = 2.0 * np.arcsin(np.sqrt(0.5 * np.minimum(x, 1.0)))
+    upper = np.pi - 2.0 * np.arcsin(np.sqrt(0.5 * np.minimum(2.0 - x, 1.0)))
+    return np.where(x <= 1.0, lower, upper)
 
 
 def sin_half_sum(phi, phi_comp, alpha, alpha_comp):

@@ -1,0 +1,1 @@
+"""Derived equations and their certificates."""
