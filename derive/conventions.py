@@ -22,7 +22,7 @@ import sympy as sp
 __all__ = [
     "Space", "HBAR", "MASS", "SpaceConventions", "conventions_for", "momentum_symbols",
     "position_symbols", "dispersion", "group_velocity", "PrincipalValue", "boundary_value",
-    "time_kernel", "kinetic_weight", "kinetic_scaling", "radial_fourier_transform",
+    "time_kernel", "time_kernel_mass", "kinetic_weight", "kinetic_scaling", "radial_fourier_transform",
     "periodized_spectrum", "conventions_markdown", "lam", "t", "tau", "s",
 ]
 
@@ -161,6 +161,18 @@ def kinetic_weight(kernel: sp.Expr, delta: sp.Symbol, time: sp.Expr = t) -> sp.E
     if c.has(time) or c.has(delta):
         raise ValueError(f"kernel does not grow linearly in {time}: ∫F dΔ = {total}")
     return c
+
+
+def time_kernel_mass(time: sp.Expr = t) -> sp.Expr:
+    """:math:`\int_{\mathbb{R}}|\int_0^t e^{is\Delta}ds|^2 d\Delta` by Parseval, through the conventions.
+
+    Expanding the square, :math:`\int d\Delta\, e^{i(s-s')\Delta} = N_1\,\delta(s - s')` with
+    :math:`N_1` the one-dimensional continuum δ-normalization (:math:`2\pi`), so the mass is
+    :math:`N_1\int_0^t ds = 2\pi t`. (:func:`kinetic_weight` gets the same number by direct integration;
+    the tests compare the two.)
+    """
+    n1 = conventions_for(Space.CONTINUUM, 1).delta_normalization
+    return n1 * sp.integrate(sp.Integer(1), (s, 0, time))
 
 
 def kinetic_scaling() -> dict:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.algebra.terms import omega
-from derive.conventions import boundary_value, kinetic_scaling, kinetic_weight, lam, s, t, tau
+from derive.conventions import (boundary_value, kinetic_scaling, kinetic_weight, lam, s, t, tau, time_kernel,
+                                time_kernel_mass)
 from derive.errors import LimitDoesNotExist
 
 __all__ = ["generic_branch", "integrate_time_simplex", "weak_coupling_limit", "retarded_rate",
@@ -72,15 +73,20 @@ def integrate_time_simplex(integrand: sp.Expr, times: tuple) -> sp.Expr:
 def weak_coupling_limit(time_factor: sp.Expr, delta: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
     """Kinetic limit :math:`\\lambda^2 F(\\Delta, \\tau/\\lambda^2) \\to c\\,\\tau\\,\\delta(\\Delta)`.
 
-    Returns ``(c, c τ δ(Δ))`` with ``c = ∫F dΔ / t`` computed by :func:`derive.conventions.kinetic_weight`.
-    Raises :class:`LimitDoesNotExist` unless ``F`` is non-negative, even-in-Δ-integrable and linear in ``t``.
+    Returns ``(c, c τ δ(Δ))`` with ``c = ∫F dΔ / t``: by Parseval (:func:`derive.conventions.time_kernel_mass`)
+    when F is the kernel :math:`|\int_0^t e^{is\Delta}ds|^2`, otherwise by direct sympy integration
+    (:func:`derive.conventions.kinetic_weight`). Raises :class:`LimitDoesNotExist` unless ``F`` is even in Δ
+    and its mass grows linearly in ``t``.
     """
     if sp.simplify(time_factor.subs(delta, -delta) - time_factor) != 0:
         raise LimitDoesNotExist(f"time factor {time_factor} is not even in {delta}")
-    try:
-        c = kinetic_weight(time_factor, delta, t)
-    except ValueError as exc:
-        raise LimitDoesNotExist(str(exc)) from exc
+    if sp.expand((time_factor - time_kernel(delta, t)).rewrite(sp.exp)) == 0:
+        c = sp.simplify(time_kernel_mass(t) / t)
+    else:
+        try:
+            c = kinetic_weight(time_factor, delta, t)
+        except ValueError as exc:
+            raise LimitDoesNotExist(str(exc)) from exc
     scaled = sp.simplify(lam ** 2 * time_factor.subs(kinetic_scaling()))
     # pointwise (Δ ≠ 0) the scaled kernel vanishes as λ → 0: it is concentrated at Δ = 0
     if sp.limit(scaled.subs(delta, 1), lam, 0) != 0:
