@@ -164,7 +164,7 @@ def kinetic_weight(kernel: sp.Expr, delta: sp.Symbol, time: sp.Expr = t) -> sp.E
 
 
 def time_kernel_mass(time: sp.Expr = t) -> sp.Expr:
-    """:math:`\int_{\mathbb{R}}|\int_0^t e^{is\Delta}ds|^2 d\Delta` by Parseval, through the conventions.
+    r""":math:`\int_{\mathbb{R}}|\int_0^t e^{is\Delta}ds|^2 d\Delta` by Parseval, through the conventions.
 
     Expanding the square, :math:`\int d\Delta\, e^{i(s-s')\Delta} = N_1\,\delta(s - s')` with
     :math:`N_1` the one-dimensional continuum δ-normalization (:math:`2\pi`), so the mass is

@@ -27,7 +27,7 @@ def generic_branch(expr: sp.Expr) -> sp.Expr:
 
 
 def _antiderivative_exp_poly(term: sp.Expr, var: sp.Symbol) -> sp.Expr:
-    """Antiderivative in ``var`` of one monomial ``c · var**n · exp(a·var + b)`` (a, b, c free of ``var``).
+    r"""Antiderivative in ``var`` of one monomial ``c · var**n · exp(a·var + b)`` (a, b, c free of ``var``).
 
     .. math:: \int s^n e^{as}ds = e^{as}\sum_{j=0}^{n} (-1)^j \frac{n!}{(n-j)!}\frac{s^{n-j}}{a^{j+1}}
               \quad (a \ne 0), \qquad \frac{s^{n+1}}{n+1}\quad (a = 0).
@@ -71,7 +71,7 @@ def integrate_time_simplex(integrand: sp.Expr, times: tuple) -> sp.Expr:
 
 
 def weak_coupling_limit(time_factor: sp.Expr, delta: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
-    """Kinetic limit :math:`\\lambda^2 F(\\Delta, \\tau/\\lambda^2) \\to c\\,\\tau\\,\\delta(\\Delta)`.
+    r"""Kinetic limit :math:`\lambda^2 F(\Delta, \tau/\lambda^2) \to c\,\tau\,\delta(\Delta)`.
 
     Returns ``(c, c τ δ(Δ))`` with ``c = ∫F dΔ / t``: by Parseval (:func:`derive.conventions.time_kernel_mass`)
     when F is the kernel :math:`|\int_0^t e^{is\Delta}ds|^2`, otherwise by direct sympy integration
