@@ -44,8 +44,20 @@ W_SOURCE = {
     "continuum": "lambda p: np.exp(-0.3*np.sum(p**2, axis=-1) + 0.2*p[..., 0])",
 }
 
-#: folder holding numpy (site-packages), the only thing the isolated interpreter may import from
-NUMPY_HOME = str(Path(np.__file__).resolve().parent.parent)
+def _numpy_only_folder() -> str:
+    """A folder exposing only numpy (symlinks to the numpy package and its bundled libraries), so the
+    isolated interpreter cannot see this project even when it is installed in numpy's site-packages."""
+    import tempfile
+    site = Path(np.__file__).resolve().parent.parent
+    folder = Path(tempfile.mkdtemp(prefix="numpy-only-"))
+    for name in ("numpy", "numpy.libs"):
+        if (site / name).exists():
+            (folder / name).symlink_to(site / name, target_is_directory=True)
+    return str(folder)
+
+
+#: folder exposing only numpy, the only thing the isolated interpreter may import from
+NUMPY_HOME = _numpy_only_folder()
 
 #: runs inside the isolated interpreter: argv = [numpy home, module path, JSON request]
 RUNNER = r"""

@@ -9,7 +9,6 @@ and its conjugate). The measure density ``μ`` of each momentum integral is carr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import count
 
 import sympy as sp
 
@@ -72,16 +71,14 @@ class Term:
                           for (sv, lo, hi) in self.times))
 
 
-_fresh = count()
-
-
 def _rename_dummies(term: Term, prefix_p: str, prefix_s: str) -> Term:
-    """Rename integration variables to fresh names (so that a product of terms has no clashes)."""
+    """Rename integration variables to ``prefix_p1, …`` and ``prefix_s1, …`` (deterministic names; the two
+    factors of a product get different prefixes, so they never clash)."""
     mapping = {}
-    for pv in term.momenta:
-        mapping[pv] = sp.Symbol(f"{prefix_p}{next(_fresh)}", real=True)
-    for (sv, _, _) in term.times:
-        mapping[sv] = sp.Symbol(f"{prefix_s}{next(_fresh)}", nonnegative=True)
+    for i, pv in enumerate(term.momenta, 1):
+        mapping[pv] = sp.Symbol(f"{prefix_p}{i}", real=True)
+    for i, (sv, _, _) in enumerate(term.times, 1):
+        mapping[sv] = sp.Symbol(f"{prefix_s}{i}", nonnegative=True)
     new = term.subs(mapping)
     return Term(new.integrand, tuple(mapping[p] for p in term.momenta),
                 tuple((mapping[sv], lo, hi) for (sv, lo, hi) in new.times))
