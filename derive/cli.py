@@ -55,6 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_params(sub.add_parser("codegen", help="write a standalone numpy module"))
     p.add_argument("-o", "--output", required=True)
+
+    p = sub.add_parser("diagrams", help="enumerate, classify and count the pairing graphs of order λ^(2M)")
+    p.add_argument("--order", required=True, metavar="M", help="half order: n + m = 2M vertices")
+    p.add_argument("--split", default=None, metavar="n,m", help="one split (default: all splits of 2M)")
+    p.add_argument("--class", dest="cls", default=None, metavar="CLASS",
+                   help="decorated-ladder | nesting | crossing | ladder")
+    p.add_argument("--count", action="store_true", help="print class counts (closed forms) instead of graphs")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--draw", default=None, metavar="DIR", help="also draw each listed graph (PNG + SVG)")
     return parser
 
 
@@ -192,8 +201,48 @@ def _cmd_codegen(args) -> int:
     return 0
 
 
+def _cmd_diagrams(args) -> int:
+    from derive.diagrams.classify import classes, classify, crossing_number
+    from derive.diagrams.count import class_counts, order_counts
+    from derive.diagrams.enumerate import (check_class, enumerate_graphs, enumerate_order, parse_order,
+                                           parse_split, with_progress)
+    M = parse_order(args.order)
+    split = parse_split(args.split, M) if args.split is not None else None
+    check_class(args.cls)
+    counts = class_counts(*split) if split else order_counts(M)
+    if args.count:
+        out = {"order": M, "split": list(split) if split else None,
+               **{k: counts[k] for k in ("total", "decorated-ladder", "nesting", "crossing", "ladder")}}
+        if args.cls:
+            out.update({"class": args.cls, "count": counts[args.cls]})
+        if args.json:
+            print(json.dumps(out))
+        else:
+            print(" ".join(f"{k}={v}" for k, v in out.items() if v is not None))
+        return 0
+    total = counts[args.cls] if args.cls else counts["total"]
+    if args.draw and total > 2000:
+        raise ParameterError(f"--draw would write {total} pictures (limit 2000): narrow --split/--class")
+    graphs = enumerate_graphs(*split, args.cls) if split else enumerate_order(M, args.cls)
+    if args.json:
+        print("[")
+    for i, g in enumerate(with_progress(graphs, total)):
+        if args.draw:
+            from derive.diagrams.draw import draw_graph, graph_filename
+            draw_graph(g, f"{args.draw}/{graph_filename(g)}")
+        if args.json:
+            row = {"n": g.n, "m": g.m, "pairs": [list(p) for p in g.pairs], "class": classify(g),
+                   "ladder": "ladder" in classes(g), "crossing_number": crossing_number(g)}
+            print(("  " if i == 0 else ", ") + json.dumps(row))
+        else:
+            print(f"{g}  [{classify(g)}]")
+    if args.json:
+        print("]")
+    return 0
+
+
 _COMMANDS = {"list": _cmd_list, "show": _cmd_show, "eval": _cmd_eval, "check": _cmd_check, "docs": _cmd_docs,
-             "codegen": _cmd_codegen}
+             "codegen": _cmd_codegen, "diagrams": _cmd_diagrams}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -207,6 +207,8 @@ def write_docs(out: str | None = None, check: bool = False, refresh: bool = Fals
                 break
     else:
         rows = _check_data(data_dir, refresh)
+    from derive.diagrams.page import write_diagrams_page
+    stale += write_diagrams_page(docs, check=check)
     data = _plot_data()
     page = render_linear_boltzmann(data_dir, rows, _plot_hash(data))
     if check:

@@ -120,7 +120,7 @@ class LinearBoltzmannKernels:
     def _shell(self, g: Callable, k: np.ndarray) -> Estimate:
         """∫ g(p) δ(ω(p) − ω(k)) dp (Lebesgue), general integrand."""
         if self.space is Space.LATTICE:
-            return lattice_shell_integral(g, float(self.omega(k)), self.dim)
+            return lattice_shell_integral(g, self.snap_energy(float(self.omega(k))), self.dim)
         return continuum_shell_integral(g, k, self.dim)
 
     def _k(self, k) -> np.ndarray:
@@ -168,8 +168,14 @@ class LinearBoltzmannKernels:
             return val * weight(c) if weight else val
         return h
 
+    def _check_energies(self, E) -> np.ndarray:
+        """Array version of :meth:`check_energy` (every energy must lie in the band)."""
+        arr = np.asarray(E, dtype=float)
+        return np.vectorize(self.check_energy, otypes=[float])(arr) if arr.ndim else np.asarray(self.check_energy(arr))
+
     def total_rate_at_energy(self, E) -> Estimate:
         """Σ as a function of energy (only where it depends on E alone: constant cofactor or isotropic)."""
+        E = self._check_energies(E)
         if self.constant_cofactor:
             Earr = np.asarray(E, float)
             return self.density_of_states(Earr).scaled(float(self.cofactor_expr))
@@ -184,6 +190,9 @@ class LinearBoltzmannKernels:
         gain = self._shell(lambda p: self.cofactor(k, p) * W(p), k)
         loss_rate = self._shell(lambda p: self.cofactor(k, p), k)
         wk = float(np.asarray(W(k[None, :])).reshape(-1)[0])
+        if not (np.isfinite(float(gain.value)) and np.isfinite(float(loss_rate.value))):
+            raise SingularPointError(f"C[W] is undefined at k = {k.tolist()}: the shell integrals diverge there "
+                                     "(van Hove point)")
         value = self.measure * (float(gain.value) - wk * float(loss_rate.value))
         error = self.measure * (float(gain.error) + abs(wk) * float(loss_rate.error))
         return Estimate(value, error, "co-area shell integral", gain.n_eval + loss_rate.n_eval, 15,
@@ -202,6 +211,7 @@ class LinearBoltzmannKernels:
 
     def transport_rate_at_energy(self, E) -> Estimate:
         """Σ_tr as a function of energy (isotropic continuum; lattice white noise, where Σ_tr = Σ)."""
+        E = self._check_energies(E)
         if self.isotropic:
             kabs = np.sqrt(2 * np.asarray(E, float))
             return continuum_isotropic_shell_integral(self._isotropic_h(lambda c: 1 - c), kabs,
@@ -217,6 +227,9 @@ class LinearBoltzmannKernels:
             tr = self.transport_rate_at_energy(E)
             if float(tr.value) == 0:
                 raise SingularPointError(f"transport rate vanishes at E = {E:g}: no diffusion")
+            if not np.isfinite(float(tr.value)):
+                return Estimate(0.0, 0.0, "|v|²/(d Σ_tr), Σ_tr = ∞", tr.n_eval, 15, True,
+                                (f"transport rate diverges at E = {E:g}; D = 0 is the limit",))
             val = 2 * E / (self.dim * float(tr.value))
             return Estimate(val, val * float(tr.error) / float(tr.value), "|v|²/(d Σ_tr)", tr.n_eval, 15,
                             tr.singular, tr.notes)

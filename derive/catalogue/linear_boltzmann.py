@@ -161,7 +161,7 @@ def derive_linear_boltzmann(model: RandomPotentialModel) -> KineticEquation:
                 R(sp.expand(k - p)): model.spectrum(diff)}
     sigma = sigma_abstract.subs(concrete)
     shell = model.dispersion(kv) - model.dispersion(pv)
-    cofactor = sp.simplify(sigma.subs(sp.DiracDelta(shell), 1))
+    cofactor = sigma.subs(sp.DiracDelta(shell), 1)  # no simplify: it factors periodized sums into overflowing exps
     if cofactor.has(sp.DiracDelta) or sp.simplify(cofactor * sp.DiracDelta(shell) - sigma) != 0:
         raise DeriveError(f"σ is not of the form cofactor·δ(shell): {sigma}")
     d = d.then(Step("substitute_model", "Concrete dispersion and the derived power spectrum inserted.",

@@ -42,8 +42,16 @@ def _swap(eq: KineticEquation) -> dict:
     return {**{a: b for a, b in zip(eq.k, eq.p)}, **{b: a for a, b in zip(eq.k, eq.p)}}
 
 
+def _check_energy_shell(eq: KineticEquation) -> None:
+    """The δ of σ must be the energy shell ±(ω(k) − ω(p)); otherwise no f(ω) is conserved by this argument."""
+    omega_p = eq.omega.xreplace(dict(zip(eq.k, eq.p)))
+    if sp.simplify(eq.shell - (eq.omega - omega_p)) != 0 and sp.simplify(eq.shell + (eq.omega - omega_p)) != 0:
+        raise CertificateFailed(f"the δ of σ is δ({eq.shell}), not the energy shell δ(ω(k) − ω(p))")
+
+
 def _on_shell(expr: sp.Expr, eq: KineticEquation) -> sp.Expr:
-    """Evaluate ``expr`` on the support of δ(ω(k) − ω(p)): ω(p) ↦ ω(k) = E."""
+    """Evaluate ``expr`` on the support of δ(shell), after checking that the shell is ω(k) = ω(p)."""
+    _check_energy_shell(eq)
     omega_p = eq.omega.subs(dict(zip(eq.k, eq.p)))
     return sp.simplify(expr.subs(omega_p, _E - _S).subs(eq.omega, _E).subs(_S, 0))
 
@@ -81,6 +89,7 @@ def check_conservation(eq: KineticEquation) -> Certificate:
     Symmetrizing k ↔ p, the integrand becomes σ (f(ω(k)) − f(ω(p)))(W(p) − W(k)), whose middle factor
     vanishes on the support of δ(ω(k) − ω(p)).
     """
+    check_symmetry(eq)  # the symmetrization below uses σ(k,p) = σ(p,k)
     Wk, Wp = _W(*eq.k), _W(*eq.p)
     omega_p = eq.omega.xreplace(dict(zip(eq.k, eq.p)))
     sym = _symmetrized(eq, lambda e: _f(e.omega) * (Wp - Wk))
@@ -106,6 +115,7 @@ def check_equilibria(eq: KineticEquation) -> Certificate:
 
 def check_h_theorem(eq: KineticEquation) -> Certificate:
     """d/dτ ∫Φ(W) ≤ 0 for convex Φ: the symmetrized integrand is −σ(Φ'(W_p) − Φ'(W_k))(W_p − W_k) ≤ 0."""
+    check_symmetry(eq)
     Wk, Wp = _W(*eq.k), _W(*eq.p)
     sym = _symmetrized(eq, lambda e: _dPhi(Wk) * (Wp - Wk))
     expected = -sp.expand(eq.cofactor * (_dPhi(Wp) - _dPhi(Wk)) * (Wp - Wk))
