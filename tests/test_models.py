@@ -211,3 +211,11 @@ def test_singular_points_raise_singular_point_error():
     with pytest.raises(DeriveError) as excinfo:
         kern.diffusion_coefficient(2.0)               # van Hove saddle
     check_error(excinfo, SingularPointError, "van hove")
+
+
+def test_slow_symbolic_transform_is_cut_off_with_a_clear_error(monkeypatch):
+    import derive.models.random_potential as rp
+    from derive.errors import ModelError
+    monkeypatch.setattr(rp, "TRANSFORM_SECONDS", 1)
+    with pytest.raises(ModelError, match="took longer than 1 s"):
+        rp.RandomPotentialModel(space="continuum", dim=2, correlation="cos(r)*exp(-r**2)")

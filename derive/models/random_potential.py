@@ -9,6 +9,9 @@ to be ≥ 0 (Bochner); a correlation whose spectrum is negative somewhere is ref
 from __future__ import annotations
 
 import math
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +30,29 @@ q_symbol = sp.Symbol("q", nonnegative=True)
 
 _LOCALS = {"r": r_symbol, "variance": variance_symbol, "length": length_symbol, "sigma2": variance_symbol,
            "ell": length_symbol, "pi": sp.pi, "E": sp.E}
+
+
+#: seconds sympy may spend on the Fourier transform of a user correlation
+TRANSFORM_SECONDS = 20
+
+
+@contextmanager
+def _time_limit(seconds: int, what: str):
+    """Raise :class:`ModelError` if the block runs longer than ``seconds`` (main thread, POSIX only)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def _expired(signum, frame):
+        raise ModelError(f"{what} took longer than {seconds} s; give a correlation with a closed-form transform")
+
+    old = signal.signal(signal.SIGALRM, _expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def _parse_correlation(text: str) -> sp.Expr:
@@ -122,10 +148,11 @@ class RandomPotentialModel:
         if self.correlation == "white":
             spec = variance_symbol
         else:
-            spec = radial_fourier_transform(self.covariance(), r_symbol, q_symbol, self.dim)
+            with _time_limit(TRANSFORM_SECONDS, f"the Fourier transform of {self.correlation!r}"):
+                spec = radial_fourier_transform(self.covariance(), r_symbol, q_symbol, self.dim)
             if spec.has(sp.Integral) or spec.has(sp.oo) or spec.has(sp.nan) or spec.has(sp.zoo):
-                raise ModelError(f"could not Fourier transform the correlation {self.correlation!r} "
-                                 f"in d = {self.dim} (sympy returned {spec})")
+                raise ModelError(f"could not Fourier transform the correlation {self.correlation!r} in d = {self.dim}: "
+                                 "no closed form, or the correlation is not integrable")
         self._check_nonnegative(spec)
         self._cache["radial"] = spec
         return spec
