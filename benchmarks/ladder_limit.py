@@ -278,7 +278,7 @@ def grid_k0(k0, L: int) -> tuple:
     return tuple(int(round(float(c) * L)) % L for c in np.atleast_1d(k0))
 
 
-def mode_table(stau: float = 0.5, lambdas=(0.5, 0.4, 0.3, 0.25, 0.2, 0.17, 0.15, 0.13, 0.12),
+def mode_table(stau: float = 0.5, lambdas=(0.5, 0.4, 0.3, 0.25, 0.2, 0.17, 0.15, 0.13, 0.11, 0.1),
                L: int | None = None, k0=(1 / 6, 1 / 6), sigma: float = 1.0, ring_per_time: float = 2.2, multiple: int = 6,
                min_L: int = 18) -> list[LadderRow]:
     """d = 2 rows at fixed Στ = ``stau``: mass remaining in the mode ``k0`` (orders λ², λ⁴ by class) against
@@ -326,7 +326,7 @@ def main_2d(args) -> int:
     if len(k0) != 2:
         raise SystemExit("--dim 2 needs --k0 KX KY")
     stau = args.stau
-    lambdas = tuple(args.lambdas) if args.lambdas else (0.5, 0.4, 0.3, 0.25, 0.2, 0.17, 0.15, 0.13, 0.12)
+    lambdas = tuple(args.lambdas) if args.lambdas else (0.5, 0.4, 0.3, 0.25, 0.2, 0.17, 0.15, 0.13, 0.11, 0.1)
     rows = mode_table(stau, lambdas, args.L, k0)
     Sigma = survival_rate_2d(k0)
     E = float(np.sum(1 - np.cos(2 * np.pi * np.asarray(k0))))

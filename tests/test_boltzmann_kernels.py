@@ -42,26 +42,7 @@ from kernels.estimate import Estimate
 from kernels.quadrature.reference import reference_lattice_shell_integral
 from kernels.shells import continuum_shell_integral, lattice_shell_integral
 
-MODELS = {
-    "lattice-d1-white": {"space": "lattice", "dim": 1, "correlation": "white", "variance": "0.7", "length": "1"},
-    "lattice-d2-white": {"space": "lattice", "dim": 2, "correlation": "white", "variance": "0.7", "length": "1"},
-    "lattice-d3-white": {"space": "lattice", "dim": 3, "correlation": "white", "variance": "0.7", "length": "1"},
-    "lattice-d2-gaussian": {"space": "lattice", "dim": 2, "correlation": "gaussian", "variance": "0.7",
-                            "length": "2"},
-    "continuum-d1-white": {"space": "continuum", "dim": 1, "correlation": "white", "variance": "0.7",
-                           "length": "1.3"},
-    "continuum-d2-white": {"space": "continuum", "dim": 2, "correlation": "white", "variance": "0.7",
-                           "length": "1.3"},
-    "continuum-d3-white": {"space": "continuum", "dim": 3, "correlation": "white", "variance": "0.7",
-                           "length": "1.3"},
-    "continuum-d1-gaussian": {"space": "continuum", "dim": 1, "correlation": "gaussian", "variance": "0.7",
-                              "length": "1.3"},
-    "continuum-d2-gaussian": {"space": "continuum", "dim": 2, "correlation": "gaussian", "variance": "0.7",
-                              "length": "1.3"},
-    "continuum-d3-gaussian": {"space": "continuum", "dim": 3, "correlation": "gaussian", "variance": "0.7",
-                              "length": "1.3"},
-    "continuum-d3-exp": {"space": "continuum", "dim": 3, "correlation": "exp(-r)", "variance": "1", "length": "1"},
-}
+from reference_models import MODELS  # noqa: E402  (tests/ is put on sys.path by conftest.py)
 DPS, EXTRA_DPS = 30, 15
 TWO_PI = 2 * np.pi
 

@@ -17,26 +17,7 @@ from derive.equations.certificates import (Certificate, check_conservation, chec
                                            check_positivity, check_symmetry)
 from derive.errors import CertificateFailed
 
-MODELS = {
-    "lattice-d1-white": {"space": "lattice", "dim": 1, "correlation": "white", "variance": "0.7", "length": "1"},
-    "lattice-d2-white": {"space": "lattice", "dim": 2, "correlation": "white", "variance": "0.7", "length": "1"},
-    "lattice-d3-white": {"space": "lattice", "dim": 3, "correlation": "white", "variance": "0.7", "length": "1"},
-    "lattice-d2-gaussian": {"space": "lattice", "dim": 2, "correlation": "gaussian", "variance": "0.7",
-                            "length": "2"},
-    "continuum-d1-white": {"space": "continuum", "dim": 1, "correlation": "white", "variance": "0.7",
-                           "length": "1.3"},
-    "continuum-d2-white": {"space": "continuum", "dim": 2, "correlation": "white", "variance": "0.7",
-                           "length": "1.3"},
-    "continuum-d3-white": {"space": "continuum", "dim": 3, "correlation": "white", "variance": "0.7",
-                           "length": "1.3"},
-    "continuum-d1-gaussian": {"space": "continuum", "dim": 1, "correlation": "gaussian", "variance": "0.7",
-                              "length": "1.3"},
-    "continuum-d2-gaussian": {"space": "continuum", "dim": 2, "correlation": "gaussian", "variance": "0.7",
-                              "length": "1.3"},
-    "continuum-d3-gaussian": {"space": "continuum", "dim": 3, "correlation": "gaussian", "variance": "0.7",
-                              "length": "1.3"},
-    "continuum-d3-exp": {"space": "continuum", "dim": 3, "correlation": "exp(-r)", "variance": "1", "length": "1"},
-}
+from reference_models import MODELS  # noqa: E402  (tests/ is put on sys.path by conftest.py)
 CHECKS = (check_symmetry, check_positivity, check_conservation, check_equilibria, check_h_theorem)
 
 #: models for the negative cases: a constant cofactor (lattice) and a momentum-dependent one (continuum)

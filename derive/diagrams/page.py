@@ -51,6 +51,10 @@ connected = (N−1)!! − [n, m ≥ 2 even] (n−1)!!(m−1)!!; crossing numbers
 """
 
 
+#: reading of the d = 2 table (``benchmarks/ladder_limit.py --dim 2``)
+D2_CONCLUSION = "TBD"
+
+
 def _row(cells) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
@@ -123,7 +127,12 @@ def render_diagrams_page(docs_dir=None) -> str:
               "In d = 1 the decorated ladders reproduce the Dyson terms of e^{τC} as λ → 0, but the crossing graphs "
               "do not vanish: they stay at about one third of the ladders (the 1-D energy shell {±k} makes "
               "backscattering resonant; coherent backscattering). The suppression of crossings is a d ≥ 2 "
-              "statement; no d ≥ 2 table yet.", ""]
+              + ("statement; see d = 2 below." if (Path(docs_dir) / "data" / "ladder-limit-2d.json").exists()
+                 else "statement; no d ≥ 2 table yet."), ""]
+    data2 = Path(docs_dir) / "data" / "ladder-limit-2d.json"
+    if data2.exists():
+        blob = json.loads(data2.read_text())
+        L += ["### d = 2", "", blob["description"], "", blob["table"], "", D2_CONCLUSION, ""]
     return "\n".join(L)
 
 
