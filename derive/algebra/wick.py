@@ -13,9 +13,11 @@ a Pfaffian, which for :math:`a^*_1\\cdots a^*_m a_{m'}\\cdots a_{1'}` is
 :math:`\\det[\\langle a^*_i a_{j'}\\rangle]` (fermions) or the permanent (bosons) — seed 004 (3.3) as corrected in
 ``../shared/seed-errata.md``.
 
-:func:`wick_pairings` streams the signed pairings; :func:`expectation` is the fast path (bit-mask recursion,
-memoized on the set of operators still to contract) returning a sympy expression, factored unless
-``expand=True``; :func:`expectation_by_pairings` sums the stream (a slow reference).
+:func:`wick_pairings` streams the signed pairings; :func:`expectation` is the fast path (bit-mask recursion on
+integer indices, memoized on the set of operators still to contract, :func:`pairing_polynomial`) returning a sympy
+sum over pairings of products of two-point functions (``expand=True`` also multiplies out the
+:math:`1 + \\theta W`); :func:`contract_indexed` is the same recursion for numeric contraction values;
+:func:`expectation_by_pairings` sums the stream (a slow reference).
 
 Example
 -------
@@ -46,7 +48,7 @@ from derive.algebra.operators import (Operator, OperatorAlgebra, OperatorString,
 __all__ = [
     "QuasifreeState", "quasifree_state", "vacuum_state", "contraction", "SignedPairing", "signed_pairings",
     "wick_pairings", "pairing_value", "expectation", "expectation_by_pairings", "contract_indexed",
-    "double_factorial",
+    "double_factorial", "pairing_polynomial",
 ]
 
 
@@ -214,7 +216,7 @@ def contract_indexed(n: int, values: dict, fermionic: Sequence[bool], *, add=sum
     ``values[(i, j)]`` (``i < j``) is the contraction of positions ``i, j``; missing keys are zero.
     Recursion on the bit mask of positions still to contract, memoized, so the cost is bounded by the number of
     reachable masks (at most :math:`2^n`) times ``n``, not by :math:`(n-1)!!`. Works for numbers (``add=sum``)
-    and sympy (``add=lambda t: sp.Add(*t)``).
+    and sympy (``add=lambda t: sp.Add(*t)``; the result is then factored along the recursion).
     """
     if n % 2:
         return zero
@@ -251,7 +253,8 @@ def expectation(string, state: QuasifreeState, *, expand: bool = False) -> sp.Ex
     """:math:`\\langle x_1\\cdots x_n\\rangle` in a quasifree state by Wick's rule (fast path).
 
     Zero for odd strings and, by gauge invariance, whenever some species has unequal numbers of creators
-    and annihilators. The result is factored along the recursion (``expand=True`` multiplies it out).
+    and annihilators. The result is a sum over pairings of products of two-point functions; ``expand=True``
+    also expands the :math:`1 + \\theta W` factors.
     """
     ops = as_string(string).ops
     for o in ops:
@@ -272,6 +275,45 @@ def expectation(string, state: QuasifreeState, *, expand: bool = False) -> sp.Ex
                 c = contraction(x, y, state)
                 if c != 0:
                     values[(i, j)] = c
-    res = contract_indexed(n, values, [o.is_fermion for o in ops], add=lambda t: sp.Add(*t),
-                           one=sp.Integer(1), zero=sp.Integer(0))
+    poly = pairing_polynomial(n, tuple(values), [o.is_fermion for o in ops])
+    res = sp.Add(*[c * sp.Mul(*[values[p] for p in mono]) for mono, c in poly.items()])
     return sp.expand(res) if expand else res
+
+
+def pairing_polynomial(n: int, pairs: Sequence[tuple], fermionic: Sequence[bool]) -> dict:
+    """Signed complete pairings of ``0 … n−1`` that use only ``pairs``, as ``{monomial: integer coefficient}``.
+
+    A monomial is the sorted tuple of its pairs; coefficients are sums of fermionic signs (±1 for distinct
+    pairings). Integer-indexed fast path: memoized recursion on the bit mask of positions still to contract,
+    pure Python integers and tuples (no sympy), so the symbolic result is built once at the end.
+    """
+    if n % 2:
+        return {}
+    allowed = set(pairs)
+    partners = [[j for j in range(i + 1, n) if (i, j) in allowed] for i in range(n)]
+    fmask = sum(1 << i for i in range(n) if fermionic[i])
+    memo = {0: {(): 1}}
+
+    def rec(mask):
+        got = memo.get(mask)
+        if got is not None:
+            return got
+        i = (mask & -mask).bit_length() - 1
+        out: dict = {}
+        for j in partners[i]:
+            bit = 1 << j
+            if not mask & bit:
+                continue
+            sub = rec(mask ^ (1 << i) ^ bit)
+            if not sub:
+                continue
+            between = mask & fmask & (bit - 1) & ~((1 << (i + 1)) - 1)
+            sign = -1 if ((fmask >> i) & 1 and bin(between).count("1") % 2) else 1
+            for mono, c in sub.items():
+                key = ((i, j),) + mono
+                out[key] = out.get(key, 0) + sign * c
+        out = {k: v for k, v in out.items() if v}
+        memo[mask] = out
+        return out
+
+    return rec((1 << n) - 1)
