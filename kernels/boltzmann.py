@@ -123,7 +123,8 @@ class LinearBoltzmannKernels:
             return lattice_shell_integral(g, self.snap_energy(float(self.omega(k))), self.dim)
         return continuum_shell_integral(g, k, self.dim)
 
-    def _k(self, k) -> np.ndarray:
+    def validate_momentum(self, k) -> np.ndarray:
+        """``k`` as a float array of d finite components (in the torus on the lattice); raises ParameterError."""
         k = np.atleast_1d(np.asarray(k, dtype=float))
         if k.shape != (self.dim,):
             raise ParameterError(f"momentum must have {self.dim} components, got {k.size}")
@@ -147,7 +148,7 @@ class LinearBoltzmannKernels:
 
     def total_rate(self, k) -> Estimate:
         """Σ(k) = μ ∫ c(k,p) δ(ω(p) − ω(k)) dp at one momentum."""
-        k = self._k(k)
+        k = self.validate_momentum(k)
         E = self.snap_energy(float(self.omega(k)))
         if self.constant_cofactor:
             return self.density_of_states(E).scaled(float(self.cofactor_expr))
@@ -186,7 +187,7 @@ class LinearBoltzmannKernels:
 
     def collision(self, W: Callable[[np.ndarray], np.ndarray], k) -> Estimate:
         """C[W](k) = μ[∫ c(k,p) W(p) δ dp − W(k) ∫ c(k,p) δ dp] for a vectorized W(p), p of shape (..., d)."""
-        k = self._k(k)
+        k = self.validate_momentum(k)
         gain = self._shell(lambda p: self.cofactor(k, p) * W(p), k)
         loss_rate = self._shell(lambda p: self.cofactor(k, p), k)
         wk = float(np.asarray(W(k[None, :])).reshape(-1)[0])
@@ -200,7 +201,7 @@ class LinearBoltzmannKernels:
 
     def transport_rate(self, k) -> Estimate:
         """Σ_tr(k) = μ ∫ c(k,p)(1 − v(p)·v(k)/|v(k)|²) δ(ω(p) − ω(k)) dp."""
-        k = self._k(k)
+        k = self.validate_momentum(k)
         if self.isotropic:
             return self.transport_rate_at_energy(self.snap_energy(float(self.omega(k))))
         vk = self.velocity(k)

@@ -66,8 +66,7 @@ class _MpModel:
         eq = kern.equation
         self.cof = sp.lambdify([*eq.k, *eq.p], kern.cofactor_expr, "mpmath")
         self.vel = [sp.lambdify(list(eq.k), v, "mpmath") for v in eq.velocity]
-        self.measure = mp.mpf(sp.Rational(eq.measure).p) / mp.mpf(sp.Rational(eq.measure).q) \
-            if eq.measure.is_Rational else mp.mpmathify(sp.N(eq.measure, 40))
+        self.measure = mp.mpmathify(sp.N(eq.measure, 60))
 
     def v2(self, p):
         return sum(v(*p) ** 2 for v in self.vel)
