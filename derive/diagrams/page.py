@@ -52,7 +52,15 @@ connected = (N−1)!! − [n, m ≥ 2 even] (n−1)!!(m−1)!!; crossing numbers
 
 
 #: reading of the d = 2 table (``benchmarks/ladder_limit.py --dim 2``)
-D2_CONCLUSION = "TBD"
+D2_CONCLUSION = (
+    "In d = 2 the crossings do shrink: crossing/ladder goes from −5.8e-2 (λ = 0.2) to −2.2e-2 (λ = 0.1), about "
+    "−2.2 λ² at the smallest λ (local exponent ≈ 1.9 between λ = 0.13 and 0.1; consistent with λ² or λ² log(1/λ), "
+    "crossing ≈ −0.75 λ²τ ≈ −0.2 λ²τ ln t). Almost all of it is the single-line crossing n = 4, 1~3 2~4 (and its "
+    "mirror), the crossed fourth-order self-energy: an O(λ²) correction to the decay rate, not coherent "
+    "backscattering; the crossings with rungs are one to two orders smaller and fall faster. Nestings are small "
+    "(|nesting/ladder| ≲ 2e-2 for λ ≤ 0.2, 5e-3 at λ = 0.1) and shrink more slowly and non-monotonically "
+    "(local exponent ≈ 0.8). The decorated ladders approach Σ²τ²/2 (−6e-3 relative at λ = 0.1, roughly ∝ λ) "
+    "and the λ² graphs approach −Στ (the residual includes the O(t/L²) gain term).")
 
 
 def _row(cells) -> str:
