@@ -145,9 +145,10 @@ def ladder_table(tau: float = 0.5, lambdas=(0.4, 0.28, 0.2, 0.14, 0.1), L: int |
     return rows
 
 
-def markdown_table(rows: list[LadderRow]) -> str:
-    """Markdown table of :func:`ladder_table` rows (contributions to P₊, kinetic values, ratios)."""
-    head = ("| λ | t = τ/λ² | L | λ² graphs | kinetic −rτ | λ⁴ ladders | kinetic r²τ² | ladder/kinetic − 1 "
+def markdown_table(rows: list[LadderRow], kinetic2: str = "kinetic −rτ", kinetic4: str = "kinetic r²τ²") -> str:
+    """Markdown table of :class:`LadderRow` s (contributions, kinetic Dyson terms, ratios); the two kinetic column
+    labels name the Dyson terms (d = 1 forward mass: −rτ, r²τ²; d = 2 mode survival: −Στ, Σ²τ²/2)."""
+    head = (f"| λ | t = τ/λ² | L | λ² graphs | {kinetic2} | λ⁴ ladders | {kinetic4} | ladder/kinetic − 1 "
             "| λ⁴ nesting | λ⁴ crossing | nesting/ladder | crossing/ladder |")
     lines = [head, "|" + "---|" * 12]
     for w in rows:
@@ -316,14 +317,7 @@ def mode_table(stau: float = 0.5, lambdas=(0.5, 0.4, 0.3, 0.25, 0.2, 0.17, 0.15,
 
 def markdown_table_2d(rows: list[LadderRow]) -> str:
     """Markdown table of :func:`mode_table` rows (contributions to the mode mass, kinetic values, ratios)."""
-    head = ("| λ | t = τ/λ² | L | λ² graphs | kinetic −Στ | λ⁴ ladders | kinetic Σ²τ²/2 | ladder/kinetic − 1 "
-            "| λ⁴ nesting | λ⁴ crossing | nesting/ladder | crossing/ladder |")
-    lines = [head, "|" + "---|" * 12]
-    for w in rows:
-        lines.append(f"| {w.lam:g} | {w.t:.4g} | {w.L} | {w.order2:.6f} | {w.kinetic2:.6f} | {w.ladder:.6f} | "
-                     f"{w.kinetic4:.6f} | {w.ladder / w.kinetic4 - 1:+.3e} | {w.nesting:+.3e} | {w.crossing:+.3e} | "
-                     f"{w.nesting / w.ladder:+.3e} | {w.crossing / w.ladder:+.3e} |")
-    return "\n".join(lines)
+    return markdown_table(rows, "kinetic −Στ", "kinetic Σ²τ²/2")
 
 
 def _write_json(name: str, description: str, table: str, command: str) -> Path:
