@@ -36,6 +36,11 @@ _LOCALS = {"r": r_symbol, "variance": variance_symbol, "length": length_symbol, 
 TRANSFORM_SECONDS = 20
 
 
+class _Expired(BaseException):
+    """Raised by the alarm handler; a BaseException so that sympy's ``except Exception`` heuristics cannot
+    swallow it (converted to :class:`ModelError` by :func:`_time_limit`)."""
+
+
 @contextmanager
 def _time_limit(seconds: int, what: str):
     """Raise :class:`ModelError` if the block runs longer than ``seconds`` (main thread, POSIX only)."""
@@ -44,12 +49,16 @@ def _time_limit(seconds: int, what: str):
         return
 
     def _expired(signum, frame):
-        raise ModelError(f"{what} took longer than {seconds} s; give a correlation with a closed-form transform")
+        signal.alarm(1)  # re-arm: should anything still swallow the exception, it is raised again a second later
+        raise _Expired()
 
     old = signal.signal(signal.SIGALRM, _expired)
     signal.alarm(seconds)
     try:
         yield
+    except _Expired:
+        raise ModelError(f"{what} took longer than {seconds} s; give a correlation with a closed-form "
+                         "transform") from None
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
