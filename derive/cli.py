@@ -138,14 +138,7 @@ def _cmd_eval(args) -> int:
         k = kern.validate_momentum(at["k"])
         E = kern.check_energy(float(kern.omega(k)))
     q = args.quantity
-    if q == "density-of-states":
-        est = kern.density_of_states(E)
-    elif q == "total-rate":
-        est = kern.total_rate(k)
-    elif q == "transport-rate":
-        est = kern.transport_rate(k)
-    else:
-        est = kern.diffusion_coefficient(E)
+    est = kern.evaluate(q, k, E)
     if bool(est.singular) and not math.isfinite(float(est.value)):
         note = "; ".join(est.notes) or "singular point"
         raise SingularPointError(f"{q} diverges at E = {E:g}: {note}")

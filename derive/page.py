@@ -66,12 +66,9 @@ def _kernel_value(row: dict) -> float:
     kern = kernels_for(NAME, row["model"])
     E = float(row["point"].split("=")[1])
     k = kern.momentum_at_energy(E)
-    q = row["quantity"]
-    est = {"density-of-states": lambda: kern.density_of_states(E), "total-rate": lambda: kern.total_rate(k),
-           "transport-rate": lambda: kern.transport_rate(k),
-           "diffusion-coefficient": lambda: kern.diffusion_coefficient(E),
-           "collision C[W]": lambda: kern.collision(smooth_test_density, k)}[q]()
-    return float(est.value)
+    if row["quantity"] == "collision C[W]":
+        return float(kern.collision(smooth_test_density, k).value)
+    return float(kern.evaluate(row["quantity"], k, E).value)
 
 
 def _plot_data() -> dict:

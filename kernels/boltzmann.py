@@ -221,6 +221,17 @@ class LinearBoltzmannKernels:
             return self.transport_rate(self.momentum_at_energy(float(E)))
         raise DeriveError("the transport rate depends on the direction of k here; evaluate it at a momentum")
 
+    def evaluate(self, quantity: str, k, E: float | None = None) -> Estimate:
+        """The catalogue ``quantity`` at momentum ``k``; energy-only quantities at ``E`` (default ω(k))."""
+        k = self.validate_momentum(k)
+        E = self.check_energy(float(self.omega(k)) if E is None else E)
+        by_name = {"density-of-states": lambda: self.density_of_states(E), "total-rate": lambda: self.total_rate(k),
+                   "transport-rate": lambda: self.transport_rate(k),
+                   "diffusion-coefficient": lambda: self.diffusion_coefficient(E)}
+        if quantity not in by_name:
+            raise DeriveError(f"unknown quantity {quantity!r} (known: {', '.join(by_name)})")
+        return by_name[quantity]()
+
     def diffusion_coefficient(self, E: float) -> Estimate:
         """D(E) with ∂_τρ = D Δ_X ρ for shell densities (isotropic continuum or lattice white noise)."""
         E = self.check_energy(E)

@@ -148,19 +148,19 @@ def derive_linear_boltzmann(model: RandomPotentialModel) -> KineticEquation:
                     ("crossing graphs", "nesting graphs (beyond immediate recollisions)",
                      "times beyond the convergence radius of the unresummed series")))
 
+    kv, pv = model.momenta("k"), model.momenta("p")
+    omega_k, omega_p = model.dispersion(kv), model.dispersion(pv)
+    spectrum = model.spectrum(tuple(a - b for a, b in zip(kv, pv)))
     exponent, lim = free_transport_generator(k, eta_X)
-    velocity = group_velocity(model.space, model.dispersion(model.momenta("k")), model.momenta("k"))
+    velocity = group_velocity(model.space, omega_k, kv)
     d = d.then(Step("free_transport", "λ⁰ term: phase e^{−it(ω(k)−ω(k−ξ))} with ξ = λ²η, t = τ/λ² → "
                     f"e^{{−iτη·∇ω}}; since ∂_X ↔ i·{sp.sstr(cv.phase)}·η, v = ∇ω/{sp.sstr(cv.phase)}.",
                     sp.Eq(sp.Limit(exponent.subs(xi, lam ** 2 * eta_X), lam, 0), lim, evaluate=False), A.KINETIC_LIMIT,
                     ("O(λ²) dispersive corrections to free transport",)))
 
-    kv, pv = model.momenta("k"), model.momenta("p")
-    diff = tuple(a - b for a, b in zip(kv, pv))
-    concrete = {omega(k): model.dispersion(kv), omega(p): model.dispersion(pv),
-                R(sp.expand(k - p)): model.spectrum(diff)}
+    concrete = {omega(k): omega_k, omega(p): omega_p, R(sp.expand(k - p)): spectrum}
     sigma = sigma_abstract.subs(concrete)
-    shell = model.dispersion(kv) - model.dispersion(pv)
+    shell = omega_k - omega_p
     cofactor = sigma.subs(sp.DiracDelta(shell), 1)  # no simplify: it factors periodized sums into overflowing exps
     if cofactor.has(sp.DiracDelta) or sp.simplify(cofactor * sp.DiracDelta(shell) - sigma) != 0:
         raise DeriveError(f"σ is not of the form cofactor·δ(shell): {sigma}")
@@ -175,9 +175,9 @@ def derive_linear_boltzmann(model: RandomPotentialModel) -> KineticEquation:
     d = d.then(Step("kinetic_equation", "The linear Boltzmann equation in kinetic variables (τ, X).",
                     equation, A.EXACT))
     return KineticEquation(
-        name="linear-boltzmann", model=model.to_dict(), k=kv, p=pv, omega=model.dispersion(kv),
+        name="linear-boltzmann", model=model.to_dict(), k=kv, p=pv, omega=omega_k,
         velocity=velocity, cross_section=sigma, cofactor=cofactor, shell=shell,
-        spectrum=model.spectrum(diff), measure=mu, collision=collision, equation=equation, derivation=d,
+        spectrum=spectrum, measure=mu, collision=collision, equation=equation, derivation=d,
         constants={"time-kernel weight (∫|∫₀ᵗe^{isΔ}ds|²dΔ / t)": weight,
                    "measure × δ-normalization": sp.simplify(mu * N)},
         conventions=conventions_markdown(model.space, model.dim), values=model.values)
