@@ -7,7 +7,7 @@ from enum import Enum
 
 import sympy as sp
 
-__all__ = ["Approximation", "Step", "Derivation", "KineticEquation"]
+__all__ = ["Approximation", "Step", "Derivation", "KineticEquation", "DerivedEquation"]
 
 
 class Approximation(str, Enum):
@@ -164,3 +164,74 @@ class KineticEquation:
 
     def _repr_latex_(self) -> str:
         return "$\\displaylines{%s \\\\ \\sigma(k,p) = %s}$" % (sp.latex(self.equation), sp.latex(self.cross_section))
+
+
+@dataclass(frozen=True)
+class DerivedEquation:
+    """A derived equation that is not of the linear-Boltzmann form (rate equations, diffusion in energy,
+    jump processes, …), with its provenance.
+
+    Attributes
+    ----------
+    name, model
+        Catalogue name and the model's parameters as given (a plain dict of strings / numbers).
+    equation
+        The limiting equation as a sympy object (an unevaluated ``Eq``).
+    derivation
+        The :class:`Derivation` that produced it (every step recorded).
+    results
+        Named derived objects (sympy expressions or matrices, e.g. ``{"rates": Matrix, "d(E)": expr}``);
+        nothing in here is typed in.
+    constants
+        Derived constants by name (e.g. ``{"Lorentzian constant": 1/2}``).
+    certificates
+        The certificates that were proved (:class:`derive.equations.certificates.Certificate`).
+    conventions
+        Markdown statement of the conventions and scaling of this equation.
+    data
+        Numerical payload the kernels need (numpy arrays, callables); not part of the provenance hash.
+    """
+
+    name: str
+    model: dict
+    equation: sp.Basic
+    derivation: Derivation
+    results: dict = field(default_factory=dict)
+    constants: dict = field(default_factory=dict)
+    certificates: tuple = ()
+    conventions: str = ""
+    data: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def source_hash(self) -> str:
+        """SHA-256 (first 16 hex digits) of the equation and its derived results: its provenance key."""
+        parts = [sp.srepr(self.equation)] + [f"{k}={sp.srepr(sp.sympify(v))}" for k, v in sorted(self.results.items())]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+    @property
+    def parameters(self) -> dict:
+        return dict(self.model)
+
+    def to_json(self, steps: bool = False) -> dict:
+        """JSON-ready summary (sympy objects as strings and LaTeX)."""
+        out = {"name": self.name, "model": {k: str(v) for k, v in self.model.items()},
+               "equation": sp.sstr(self.equation), "equation_latex": sp.latex(self.equation),
+               "results": {k: sp.sstr(v) for k, v in self.results.items()},
+               "constants": {k: sp.sstr(v) for k, v in self.constants.items()},
+               "certificates": [c.to_dict() for c in self.certificates], "source_hash": self.source_hash}
+        if steps:
+            out["steps"] = [{k: v for k, v in st.to_dict().items() if k != "expr"} for st in self.derivation.steps]
+        return out
+
+    def latex_lines(self) -> list[str]:
+        return [sp.latex(self.equation)] + [r"\text{%s} = %s" % (k, sp.latex(v)) for k, v in self.results.items()]
+
+    def __str__(self) -> str:
+        lines = [f"{self.name} {self.model}", "  " + sp.sstr(self.equation)]
+        lines += [f"  {k} = {sp.sstr(v)}" for k, v in self.results.items()]
+        if self.certificates:
+            lines.append("  certificates: " + ", ".join(c.name for c in self.certificates))
+        return "\n".join(lines)
+
+    def _repr_latex_(self) -> str:
+        return "$\\displaylines{" + r"\\ ".join(self.latex_lines()) + "}$"

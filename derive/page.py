@@ -17,7 +17,7 @@ import sympy as sp
 from derive.equations.certificates import certify
 from derive.pipeline import derive_equation, kernels_for
 
-__all__ = ["write_docs", "render_linear_boltzmann", "PAGE_MODELS", "CHECK_MODELS"]
+__all__ = ["write_docs", "render_linear_boltzmann", "PAGE_MODELS", "CHECK_MODELS", "PAGE_MODULES"]
 
 NAME = "linear-boltzmann"
 DEFAULT_MODEL = {"space": "lattice", "dim": "3", "correlation": "white"}
@@ -34,6 +34,44 @@ PAGE_MODELS = [
 ]
 #: models of the quadrature-check table
 CHECK_MODELS = PAGE_MODELS + [{"space": "continuum", "dim": "3", "correlation": "exp(-r)"}]
+
+
+#: catalogue modules that render their own page (``page_data`` / ``render_page`` / ``recheck``)
+PAGE_MODULES: tuple = ()  # filled at integration
+
+
+def _module_pages(docs: Path, check: bool, refresh: bool) -> list[str]:
+    """Pages of the catalogue modules in :data:`PAGE_MODULES`; stored data in ``equations/data/NAME.json``.
+
+    Each module's ``page_data()`` (expensive: convergence tables against exact dynamics) runs only with
+    ``refresh`` or when its data file is missing; ``render_page(data)`` re-derives live; with ``check``,
+    ``recheck(data)`` recomputes a few stored numbers and the rendered text must equal the committed page."""
+    import importlib
+    stale = []
+    for mod_name in PAGE_MODULES:
+        try:
+            mod = importlib.import_module(f"derive.catalogue.{mod_name}")
+        except ModuleNotFoundError:
+            continue
+        name = mod.ENTRY.name
+        data_path = docs / "equations" / "data" / f"{name}.json"
+        page_path = docs / "equations" / f"{name}.md"
+        if check:
+            if not data_path.exists():
+                stale.append(str(data_path))
+                continue
+            data = json.loads(data_path.read_text())
+            stale += [f"{data_path} ({what})" for what in mod.recheck(data)]
+            if not page_path.exists() or page_path.read_text() != mod.render_page(data):
+                stale.append(str(page_path))
+            continue
+        if refresh or not data_path.exists():
+            data = mod.page_data(progress=True)
+            data_path.parent.mkdir(parents=True, exist_ok=True)
+            data_path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+        data = json.loads(data_path.read_text())
+        page_path.write_text(mod.render_page(data))
+    return stale
 
 
 def _docs_dir(out: str | None) -> Path:
@@ -206,6 +244,8 @@ def write_docs(out: str | None = None, check: bool = False, refresh: bool = Fals
         rows = _check_data(data_dir, refresh)
     from derive.diagrams.page import write_diagrams_page
     stale += write_diagrams_page(docs, check=check)
+    (docs / "equations").mkdir(parents=True, exist_ok=True)
+    stale += _module_pages(docs, check, refresh)
     data = _plot_data()
     page = render_linear_boltzmann(data_dir, rows, _plot_hash(data))
     if check:

@@ -24,6 +24,9 @@ class CatalogueEntry:
         Names of the numerical quantities ``derive eval`` can compute.
     build_model, derive
         ``build_model(params) -> model`` (validates) and ``derive(model) -> KineticEquation``.
+    evaluate, at_keys
+        Optional ``evaluate(equation, quantity, at) -> Estimate`` and the ``--at`` keys it takes (entries
+        without it are evaluated by :class:`kernels.boltzmann.LinearBoltzmannKernels`).
     """
 
     name: str
@@ -33,6 +36,24 @@ class CatalogueEntry:
     quantities: tuple
     build_model: Callable
     derive: Callable[..., KineticEquation]
+    evaluate: Callable | None = None
+    at_keys: tuple = ()
+
+    def evaluate_quantity(self, equation, quantity: str, at: dict):
+        """``evaluate(equation, quantity, at) -> Estimate`` for entries that are not linear-Boltzmann-like
+        (``at``: the ``--at`` assignments as strings, keys among :attr:`at_keys`)."""
+        if self.evaluate is None:
+            raise UnknownNameError(f"{self.name} has no evaluator")
+        if quantity not in self.quantities:
+            raise UnknownNameError(f"unknown quantity {quantity!r} for {self.name} "
+                                   f"(known: {', '.join(self.quantities)})")
+        unknown = sorted(set(at) - set(self.at_keys))
+        if unknown:
+            raise UnknownNameError(f"unknown --at key {unknown[0]!r} for {self.name} (known: {', '.join(self.at_keys)})")
+        missing = [k for k in self.at_keys if k not in at]
+        if missing:
+            raise ParameterError(f"{self.name} {quantity} needs --at {missing[0]}=...")
+        return self.evaluate(equation, quantity, at)
 
     def model(self, params: dict | None = None):
         """The validated model for ``params`` (unknown names raise :class:`UnknownNameError`)."""
@@ -93,3 +114,21 @@ def parse_assignments(items: list[str] | None, what: str = "--param") -> dict:
             raise ParameterError(f"{what} expects KEY=VALUE, got {item!r}")
         out[key.strip()] = value.strip()
     return out
+
+
+#: catalogue modules defining an ``ENTRY`` (each imports its heavy dependencies lazily)
+ENTRY_MODULES: tuple = ()  # filled at integration: einstein_rates, energy_diffusion, regularized_wigner, uehling_uhlenbeck
+
+
+def _register_entries() -> None:
+    import importlib
+    from pathlib import Path
+    here = Path(__file__).resolve().parent
+    for mod_name in ENTRY_MODULES:
+        if not (here / f"{mod_name}.py").exists():
+            continue
+        entry = importlib.import_module(f"derive.catalogue.{mod_name}").ENTRY
+        CATALOGUE[entry.name] = entry
+
+
+_register_entries()
