@@ -17,6 +17,9 @@ from derive.algebra.wick import (QuasifreeState, SignedPairing, contraction, dou
                                  expectation_by_pairings, quasifree_state, signed_pairings, vacuum_state,
                                  wick_pairings)
 from derive.conventions import conventions_for
+from kernels.exact.fock import boson_annihilator as _boson
+from kernels.exact.fock import jordan_wigner_annihilators as _jw
+from kernels.exact.fock import thermal_weights as _thermal
 
 E = Species("e", Statistics.FERMION)
 B = Species("b", Statistics.BOSON)
@@ -66,24 +69,6 @@ def test_vacuum_fermions_match_sympy_wicks(n):
 
 
 # ------------------------------------------------------------- (b) quasifree vs exact Fock-space expectations
-def _jw(modes):
-    """Jordan–Wigner annihilators of ``modes`` fermionic modes (basis |0⟩, |1⟩ per mode)."""
-    lower = sps.csr_matrix(np.array([[0.0, 1.0], [0.0, 0.0]]))
-    z = sps.diags([1.0, -1.0])
-    eye = sps.identity(2)
-    out = []
-    for j in range(modes):
-        m = sps.identity(1)
-        for i in range(modes):
-            m = sps.kron(m, z if i < j else (lower if i == j else eye))
-        out.append(sps.csr_matrix(m))
-    return out
-
-
-def _boson(cutoff):
-    return sps.diags(np.sqrt(np.arange(1, cutoff + 1.0)), 1, format="csr")
-
-
 def _exact(ops, ann, rho_diag):
     """tr(ρ X) with ρ diagonal; ``ann[(species, mode)]`` is the annihilator matrix."""
     dim = len(rho_diag)
@@ -135,12 +120,6 @@ def test_fermions_quasifree_match_jordan_wigner():
     state = quasifree_state([E], DISCRETE)
     pool = [f(E, i) for f in (create, annihilate) for i in range(3)]
     _check_against_exact(state, ann, rho, w, pool, seed=7, count=60, tol=1e-12)
-
-
-def _thermal(wi, cutoff):
-    q = wi / (1 + wi)
-    p = (1 - q) * q ** np.arange(cutoff + 1)
-    return p
 
 
 def test_bosons_quasifree_match_truncated_thermal_state():

@@ -48,7 +48,7 @@ from derive.algebra.operators import (Operator, OperatorAlgebra, OperatorString,
 __all__ = [
     "QuasifreeState", "quasifree_state", "vacuum_state", "contraction", "SignedPairing", "signed_pairings",
     "wick_pairings", "pairing_value", "expectation", "expectation_by_pairings", "contract_indexed",
-    "double_factorial", "pairing_polynomial",
+    "double_factorial", "pairing_polynomial", "crossings", "pattern_table",
 ]
 
 
@@ -317,3 +317,40 @@ def pairing_polynomial(n: int, pairs: Sequence[tuple], fermionic: Sequence[bool]
         return out
 
     return rec((1 << n) - 1)
+
+
+def crossings(pairs: tuple) -> int:
+    """Number of crossing pairs (a < c < b < d) of a complete pairing; (−1)^cr is the fermionic sign."""
+    return sum(1 for (a, b) in pairs for (c, d) in pairs if a < c < b < d)
+
+
+def pattern_table(blocks: dict, orderings: tuple, stat) -> tuple[dict, int]:
+    """``{key: weight}`` summed over the orderings ``((sign, word), …)`` of a nested commutator of strings.
+
+    ``blocks`` maps one-letter names to :class:`OperatorString` s (one species); ``word`` is a sequence of names,
+    e.g. ``(1, "BAC")``. ``stat`` is θ (+1 bosons, −1 fermions; a symbol is allowed): the weight of a pairing is
+    θ^{cr} (which is the sign of :func:`wick_pairings` for θ = ±1), the two-point values are left to the caller.
+
+    A key is the frozenset of oriented pairs ``((block, i), (block, j))`` (left operator first), so the same
+    contraction pattern in two orderings has the same key and the same two-point functions; its weight is
+    Σ ± θ^{cr}. Pairings are streamed by :func:`derive.algebra.wick.wick_pairings`; their fermionic sign is
+    checked to be (−1)^{cr}. Returns the table (zero weights dropped) and the number of pairings visited.
+    """
+    table: dict = {}
+    visited = 0
+    for sign, word in orderings:
+        ops, ids = [], []
+        for name in word:
+            for i, o in enumerate(blocks[name]):
+                ops.append(o)
+                ids.append((name, i))
+        string = OperatorString(tuple(ops))
+        state = quasifree_state(sorted({o.species for o in ops}, key=lambda sp_: sp_.name), OperatorAlgebra())
+        for pr in wick_pairings(string, state):
+            cr = crossings(pr.pairs)
+            if all(o.is_fermion for o in ops) and pr.sign != (-1) ** cr:
+                raise WickError(f"pairing sign {pr.sign} is not (−1)^crossings for {pr.pairs}")
+            key = frozenset((ids[i], ids[j]) for i, j in pr.pairs)
+            table[key] = table.get(key, 0) + sign * stat ** cr
+            visited += 1
+    return {key: w for key, w in table.items() if sp.expand(w) != 0}, visited
