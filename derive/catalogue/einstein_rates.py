@@ -136,7 +136,7 @@ def derive(model: EinsteinModel) -> DerivedEquation:
     """Derive the rate equation of ``model``; the certificates are run inside :func:`forced_rates`."""
     from derive.correctors.einstein import (certify_conservation, certify_h_theorem, certify_nonnegative,
                                             certify_spectral_positivity, certify_symmetric)
-    from derive.correctors.multiscale import correlation_transform
+    from derive.correctors.random_forcing import correlation_transform
     rates, derivation = forced_rates(model.energies, model.forcing, model.relaxation)
     if model.steps:   # model-level steps (the telegraph correlation) go right after the model statement
         derivation = Derivation(derivation.title, derivation.steps[:1] + model.steps + derivation.steps[1:])

@@ -2,16 +2,17 @@
 
 * :mod:`derive.correctors.multiscale` — generic engine: fast generator L₀, periodic or quasi-periodic
   perturbation L₁(τ) (Fourier modes m ∈ ℤ^R), slow projection P ⇒ limiting operator ⟨P L₁ (∂_τ − L₀)⁻¹ L₁ P⟩;
-  random forcing ξ(τ)L₁ ⇒ P L₁ Ĉ₊(−L₀) L₁ P (correlation integral).
+  :mod:`derive.correctors.random_forcing` — random forcing ξ(τ)L₁ ⇒ P L₁ Ĉ₊(−L₀) L₁ P (correlation integral).
+* :mod:`derive.correctors.rate_certificates` — symmetry, positivity, conservation, H-theorem of rate equations.
 * :mod:`derive.correctors.einstein` — Einstein rate equations for a forced finite-level density matrix with
   dephasing (Castella–Degond–Goudon, seed 002, in the project's sign conventions): periodic, quasi-periodic and
   random (telegraph, general correlation) forcing.
 """
 from derive.correctors.multiscale import (
-    CellProblemSingular, CorrelationTransform, SolvabilityFailed, TwoScaleResult, correlation_limit,
-    correlation_transform, diagonal_projection, superop_commutator, superop_left, superop_right, time_average,
-    torus_average, two_scale_limit,
+    CellProblemSingular, SolvabilityFailed, TwoScaleResult, diagonal_projection, superop_commutator, superop_left,
+    superop_right, time_average, torus_average, two_scale_limit,
 )
+from derive.correctors.random_forcing import CorrelationTransform, correlation_limit, correlation_transform
 from derive.correctors.einstein import (
     DegenerateLevels, EntropyIncreases, NegativeRate, NonHermitianCoupling, ProbabilityNotConserved,
     RatesNotSymmetric, EinsteinRates, ResonanceWithoutRelaxation, bloch_generators, certify_conservation,
