@@ -20,6 +20,7 @@ import sympy as sp
 from derive.conventions import (Space, conventions_for, dispersion, momentum_symbols, periodized_spectrum,
                                 radial_fourier_transform)
 from derive.errors import CorrelationNotPositive, ModelError, ParameterError
+from derive.parsing import parse_expression
 
 __all__ = ["RandomPotentialModel", "variance_symbol", "length_symbol", "r_symbol", "q_symbol"]
 
@@ -28,8 +29,8 @@ length_symbol = sp.Symbol("ell", positive=True)       # ℓ
 r_symbol = sp.Symbol("r", nonnegative=True)
 q_symbol = sp.Symbol("q", nonnegative=True)
 
-_LOCALS = {"r": r_symbol, "variance": variance_symbol, "length": length_symbol, "sigma2": variance_symbol,
-           "ell": length_symbol, "pi": sp.pi, "E": sp.E}
+_SYMBOLS = {"r": r_symbol, "variance": variance_symbol, "length": length_symbol, "sigma2": variance_symbol,
+            "ell": length_symbol}
 
 
 #: seconds sympy may spend on the Fourier transform of a user correlation
@@ -65,14 +66,8 @@ def _time_limit(seconds: int, what: str):
 
 
 def _parse_correlation(text: str) -> sp.Expr:
-    try:
-        expr = sp.sympify(text, locals=_LOCALS)
-    except (sp.SympifyError, SyntaxError, TypeError, ValueError) as exc:
-        raise ParameterError(f"cannot parse correlation expression {text!r}") from exc
-    extra = expr.free_symbols - {r_symbol, variance_symbol, length_symbol}
-    if extra:
-        raise ParameterError(f"correlation may use only r, variance, length; got {sorted(map(str, extra))}")
-    return expr
+    """ϑ(r) from the user's expression in r, variance (sigma2), length (ell) — :func:`derive.parsing.parse_expression`."""
+    return parse_expression(text, _SYMBOLS, "correlation")
 
 
 @dataclass(frozen=True)
