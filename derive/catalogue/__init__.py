@@ -1,7 +1,7 @@
 """The catalogue: equation name → (model from parameters, derivation recipe)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from derive.errors import ParameterError, UnknownNameError
@@ -24,9 +24,10 @@ class CatalogueEntry:
         Names of the numerical quantities ``derive eval`` can compute.
     build_model, derive
         ``build_model(params) -> model`` (validates) and ``derive(model) -> KineticEquation``.
-    evaluate, at_keys
-        Optional ``evaluate(equation, quantity, at) -> Estimate`` and the ``--at`` keys it takes (entries
-        without it are evaluated by :class:`kernels.boltzmann.LinearBoltzmannKernels`).
+    evaluate, at_keys, at_defaults
+        Optional ``evaluate(equation, quantity, at) -> Estimate``, the ``--at`` keys it takes and defaults for
+        the optional ones (entries without ``evaluate`` are evaluated by
+        :class:`kernels.boltzmann.LinearBoltzmannKernels`).
     """
 
     name: str
@@ -38,6 +39,7 @@ class CatalogueEntry:
     derive: Callable[..., KineticEquation]
     evaluate: Callable | None = None
     at_keys: tuple = ()
+    at_defaults: dict = field(default_factory=dict)
 
     def evaluate_quantity(self, equation, quantity: str, at: dict):
         """``evaluate(equation, quantity, at) -> Estimate`` for entries that are not linear-Boltzmann-like
@@ -50,6 +52,7 @@ class CatalogueEntry:
         unknown = sorted(set(at) - set(self.at_keys))
         if unknown:
             raise UnknownNameError(f"unknown --at key {unknown[0]!r} for {self.name} (known: {', '.join(self.at_keys)})")
+        at = {**self.at_defaults, **at}
         missing = [k for k in self.at_keys if k not in at]
         if missing:
             raise ParameterError(f"{self.name} {quantity} needs --at {missing[0]}=...")
@@ -117,7 +120,7 @@ def parse_assignments(items: list[str] | None, what: str = "--param") -> dict:
 
 
 #: catalogue modules defining an ``ENTRY`` (each imports its heavy dependencies lazily)
-ENTRY_MODULES: tuple = ("einstein_rates", "uehling_uhlenbeck")
+ENTRY_MODULES: tuple = ("einstein_rates", "regularized_wigner", "uehling_uhlenbeck")
 
 
 def _register_entries() -> None:
