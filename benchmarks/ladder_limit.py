@@ -17,7 +17,11 @@ Kinetic prediction. For ``d = 1`` lattice white noise :math:`\sigma(k,p) = 2\pi\
 :math:`e^{\tau C}` is a two-state chain with rate :math:`r = \Sigma(k_0)/2`:
 :math:`P_+(\tau) = (1 + e^{-2r\tau})/2 = 1 - r\tau + r^2\tau^2 + O(\tau^3)`. The λ² graphs must tend to
 :math:`-r\tau` and the λ⁴ decorated ladders to :math:`\tfrac{\tau^2}{2}(C^2W_0)(+) = r^2\tau^2`; nestings and
-crossings should vanish as λ → 0 (in d ≥ 2; see below for d = 1).
+crossings should vanish as λ → 0 (in d ≥ 2; see below for d = 1). The kinetic columns of :func:`ladder_table` are
+computed, not typed: the summed graph limits of :func:`derive.diagrams.kinetic.order_kinetic_limit` (τ(𝒢 − Σ) and
+τ²/2 (𝒢 − Σ)² as non-commuting operator polynomials) evaluated with 2×2 matrices of 𝒢, Σ, Θ on {k₀, −k₀} built
+from the derived kernels (:func:`shell_operators_1d`); :func:`forward_mass_by_graph` gives each graph's exact value
+for the graph-by-graph comparison in ``tests/test_diagram_kinetic_limit.py``.
 
 Finite ring = infinite volume here: every line factor is a trigonometric series in the loop momenta whose
 coefficients (Bessel :math:`J_n(t)`) are negligible beyond :math:`|n| \approx t`, so the ring sum is the torus
@@ -58,9 +62,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from derive.diagrams.routing import route_momenta  # noqa: E402
 from kernels.exact.graph_values import graph_distribution, order_graphs  # noqa: E402
 
-__all__ = ["LadderRow", "graph_class", "boltzmann_rate", "ladder_table", "markdown_table", "survival_rate_2d",
+__all__ = ["LadderRow", "graph_class", "boltzmann_rate", "energy_shift_1d", "shell_operators_1d",
+           "kinetic_forward_mass", "forward_weights", "forward_mass_by_graph", "ladder_table",
+           "markdown_table", "survival_rate_2d",
            "mirror_graph", "mode_graph_value", "mode_coefficients", "mode_table", "markdown_table_2d"]
 
 
@@ -82,6 +89,56 @@ def graph_class(g) -> str:
         return "crossing"
     same_line = [(a, b) for a, b in pairs if (a <= n) == (b <= n)]
     return "decorated-ladder" if all(b == a + 1 for a, b in same_line) else "nesting"
+
+
+def energy_shift_1d(k0: float, sigma: float = 1.0):
+    r""":math:`\Theta(k_0) = \sigma^2\,\mathrm{PV}\int_{\mathbb T}\frac{dp}{\omega(k_0)-\omega(p)}` (d = 1 lattice, R ≡ σ²),
+    by QUADPACK's Cauchy-weight rule after θ = 2π|p|: :math:`\frac{\sigma^2}{\pi}\mathrm{PV}\int_0^\pi
+    \frac{d\theta}{\cos\theta - \cos\theta_0}`, :math:`\theta_0 = 2\pi|k_0|`. Returns an Estimate (quad's error)."""
+    from scipy.integrate import quad
+
+    from kernels.estimate import Estimate
+    th0 = 2 * np.pi * abs(k0)
+
+    def regular(th):        # (θ − θ0)/(cos θ − cos θ0), smooth through θ0 (limit −1/sin θ0)
+        d = np.cos(th) - np.cos(th0)
+        return (th - th0) / d if abs(th - th0) > 1e-7 else -1.0 / np.sin(th0)
+
+    val, err, info = quad(regular, 0.0, np.pi, weight="cauchy", wvar=th0, epsabs=1e-13, limit=200, full_output=1)
+    return Estimate(sigma ** 2 * val / np.pi, sigma ** 2 * err / np.pi, "QUADPACK QAWC principal value",
+                    int(info.get("neval", 0)), 15)
+
+
+def shell_operators_1d(k0: float, sigma: float = 1.0) -> dict:
+    r"""The kinetic operators 𝒢, Σ, Θ of :mod:`derive.diagrams.kinetic` as 2×2 matrices on the shell {k0, −k0}.
+
+    From the derived kernels: Σ = ``total_rate``; :math:`\mathcal G_{ij} = (\mathcal G e_j)(k_i) = C[e_j](k_i) +
+    \Sigma(k_i)e_j(k_i)` with ``collision`` and :math:`e_j` the indicator of the half-torus of :math:`k_j`;
+    Θ from :func:`energy_shift_1d`. σ is symmetric and :math:`|\omega'|` equal at ±k0, so the matrices act the
+    same on densities and on point masses (the plane wave)."""
+    from derive import kernels_for
+    from derive.diagrams.kinetic import G_OP, SIGMA_OP, THETA_OP
+    kern = kernels_for("linear-boltzmann", {"space": "lattice", "dim": "1"})
+    pts = (k0, -k0)
+    rates = np.array([sigma ** 2 * float(kern.total_rate([k]).value) for k in pts])
+    gain = np.zeros((2, 2))
+    for j, kj in enumerate(pts):
+        def e_j(p, kj=kj):
+            return (np.sign(np.asarray(p, dtype=float)[..., 0]) == np.sign(kj)).astype(float)
+        for i, ki in enumerate(pts):
+            gain[i, j] = sigma ** 2 * float(kern.collision(e_j, [ki]).value) + rates[i] * float(e_j(np.array([[ki]]))[0])
+    shift = np.array([float(energy_shift_1d(k, sigma).value) for k in pts])
+    return {G_OP: gain, SIGMA_OP: np.diag(rates), THETA_OP: np.diag(shift)}
+
+
+def kinetic_forward_mass(poly, tau: float, k0: float, sigma: float = 1.0) -> complex:
+    """Forward mass of an operator polynomial of :mod:`derive.diagrams.kinetic` (e.g. the order-M graph limit)
+    applied to the plane wave at ``k0``: entry (forward, k0) of the evaluated 2×2 matrix."""
+    from derive.conventions import tau as tau_sym
+    from derive.diagrams.kinetic import evaluate_operator_polynomial
+    mat = evaluate_operator_polynomial(poly, shell_operators_1d(k0, sigma), {tau_sym: tau})
+    forward = 0 if k0 > 0 else 1
+    return complex(mat[forward, 0])
 
 
 def boltzmann_rate(k0: float, sigma: float = 1.0) -> float:
@@ -107,7 +164,8 @@ class LadderRow:
     seconds: float
 
 
-def _forward_weights(L: int) -> np.ndarray:
+def forward_weights(L: int) -> np.ndarray:
+    """Weights of the forward mass P₊ on the ring indices: 1 on 0 < k < 1/2, ½ at k = 0 and k = 1/2."""
     k = np.arange(L)
     w = ((k > 0) & (k < L / 2)).astype(float)
     w[0] = 0.5
@@ -116,21 +174,33 @@ def _forward_weights(L: int) -> np.ndarray:
     return w
 
 
-def _forward_mass(order: int, L: int, t: float, k0_index: int, sigma: float) -> dict:
+def forward_mass_by_graph(order: int, L: int, t: float, k0_index: int, sigma: float = 1.0) -> dict:
+    """``{(n, m, pairs): c}``: each graph's exact λ^order coefficient of the forward mass P₊ (complex; a plane wave
+    of unit mass at index ``k0_index`` on the ring of size ``L``, time ``t``). Routing on the derive side."""
     W0 = np.zeros(L)
     W0[k0_index] = 1.0
-    w = _forward_weights(L)
+    w = forward_weights(L)
+    return {g: complex(w @ graph_distribution(route_momenta(g, pinned="initial"), L=L, t=t, W0=W0,
+                                              sigma=sigma).value)
+            for g in order_graphs(order)}
+
+
+def _forward_mass(order: int, L: int, t: float, k0_index: int, sigma: float) -> dict:
     out = {"decorated-ladder": 0.0, "nesting": 0.0, "crossing": 0.0}
-    for g in order_graphs(order):
-        dist = graph_distribution(g, L=L, t=t, W0=W0, sigma=sigma)
-        out[graph_class(g)] += float(np.real(w @ dist.value))
+    for g, value in forward_mass_by_graph(order, L, t, k0_index, sigma).items():
+        out[graph_class(g)] += value.real
     return out
 
 
 def ladder_table(tau: float = 0.5, lambdas=(0.4, 0.28, 0.2, 0.14, 0.1), L: int | None = None,
                  k0: float = 0.25, sigma: float = 1.0, ring_per_time: float = 8.0) -> list[LadderRow]:
-    """Rows of :class:`LadderRow` at fixed τ; ``L`` defaults to a multiple of 4 ≥ ``ring_per_time``·t (≥ 64)."""
-    r = boltzmann_rate(k0, sigma)
+    """Rows of :class:`LadderRow` at fixed τ; ``L`` defaults to a multiple of 4 ≥ ``ring_per_time``·t (≥ 64).
+
+    The kinetic columns are the summed graph limits of orders λ², λ⁴ (:func:`derive.diagrams.kinetic.
+    order_kinetic_limit`, = τ(𝒢 − Σ) and τ²/2 (𝒢 − Σ)²) evaluated with :func:`shell_operators_1d`."""
+    from derive.diagrams.kinetic import order_kinetic_limit
+    kinetic2 = kinetic_forward_mass(order_kinetic_limit(1).total, tau, k0, sigma).real
+    kinetic4 = kinetic_forward_mass(order_kinetic_limit(2).total, tau, k0, sigma).real
     rows = []
     for lam in lambdas:
         t = tau / lam ** 2
@@ -140,7 +210,7 @@ def ladder_table(tau: float = 0.5, lambdas=(0.4, 0.28, 0.2, 0.14, 0.1), L: int |
         o2 = _forward_mass(2, size, t, k0_index, sigma)
         o4 = _forward_mass(4, size, t, k0_index, sigma)
         rows.append(LadderRow(lam, t, size, lam ** 2 * sum(o2.values()), lam ** 4 * o4["decorated-ladder"],
-                              lam ** 4 * o4["nesting"], lam ** 4 * o4["crossing"], -r * tau, (r * tau) ** 2,
+                              lam ** 4 * o4["nesting"], lam ** 4 * o4["crossing"], kinetic2, kinetic4,
                               time.monotonic() - start))
     return rows
 

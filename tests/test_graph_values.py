@@ -19,8 +19,15 @@ import sympy as sp
 from derive.algebra.terms import omega
 from derive.diagrams.routing import (MomentumConservationError, NotAPairingGraph, RoutedGraph, check_routing,
                                      route_momenta)
-from kernels.exact.graph_values import (divided_differences_exp, divided_differences_exp_mp, graph_coefficient,
-                                        order_coefficient, order_distribution, order_graphs, simplex_integral)
+from derive.errors import ParameterError
+from kernels.exact.graph_values import (RingRouting, divided_differences_exp, divided_differences_exp_mp,
+                                        graph_coefficient, graph_distribution, order_coefficient, order_distribution,
+                                        order_graphs, ring_routing, simplex_integral)
+
+
+def _routed(order: int, pinned: str) -> list:
+    """Every graph of one order routed on the derive side (the numeric layer only consumes the plain data)."""
+    return [route_momenta(g, pinned=pinned) for g in order_graphs(order)]
 
 
 # ----------------------------------------------------------------------------------------------- reference
@@ -102,7 +109,7 @@ def test_graph_sums_equal_exact_average_1d(L, t, sigma, seed):
     psi0, W0 = _random_state(L, 1, seed)
     ref = exact_moment_coefficients(L, 1, t, psi0, sigma)
     for order in (2, 4):
-        total, parts = order_distribution(order, L=L, t=t, W0=W0, sigma=sigma)
+        total, parts = order_distribution(_routed(order, "initial"), L=L, t=t, W0=W0, sigma=sigma)
         expected = sum(ref[(order, n)] for n in range(order + 1))
         scale = np.max(np.abs(expected))
         assert np.max(np.abs(total.value - expected)) <= 1e-8 * scale
@@ -112,7 +119,7 @@ def test_graph_sums_equal_exact_average_1d(L, t, sigma, seed):
             assert np.max(np.abs(split - ref[(order, n)])) <= 1e-8 * scale
     # the one-momentum routine (observable pinned) agrees with the all-k routine
     k = 1
-    one, _ = order_coefficient(4, L=L, t=t, k=k, W0=W0, sigma=sigma)
+    one, _ = order_coefficient(_routed(4, "observable"), L=L, t=t, k=k, W0=W0, sigma=sigma)
     expected = sum(ref[(4, n)] for n in range(5))
     assert abs(one.value - expected[k]) <= 1e-8 * np.max(np.abs(expected))
 
@@ -122,7 +129,7 @@ def test_graph_sums_equal_exact_average_2d():
     psi0, W0 = _random_state(L, 2, 7)
     ref = exact_moment_coefficients(L, 2, t, psi0, sigma)
     for order in (2, 4):
-        total, _ = order_distribution(order, L=L, t=t, W0=W0, sigma=sigma, dim=2)
+        total, _ = order_distribution(_routed(order, "initial"), L=L, t=t, W0=W0, sigma=sigma, dim=2)
         expected = sum(ref[(order, n)] for n in range(order + 1))
         assert np.max(np.abs(total.value - expected)) <= 1e-8 * np.max(np.abs(expected))
 
@@ -133,7 +140,7 @@ def test_second_moment_is_real_and_order_counts():
     assert list(order_graphs(3)) == []
     L, t = 5, 2.0
     _, W0 = _random_state(L, 1, 0)
-    total, _ = order_distribution(4, L=L, t=t, W0=W0)
+    total, _ = order_distribution(_routed(4, "initial"), L=L, t=t, W0=W0)
     assert np.max(np.abs(total.value.imag)) <= 1e-12 * np.max(np.abs(total.value))
 
 
@@ -234,3 +241,31 @@ def test_time_and_resolvent_forms_of_the_gain_graph():
     expected = -1j * simplex_integral(np.array([w1, w2]), tt)
     assert abs(complex(num) - expected) < 1e-4
     assert res.integrand.has(alpha) and res.integrand.has(eta)
+
+
+# ----------------------------------------------------------------------------------------------- layering
+def test_numeric_layer_does_not_import_the_diagram_layer():
+    import subprocess
+    import sys
+    code = ("import sys, kernels.exact.graph_values; "
+            "bad = sorted(m for m in sys.modules if m.startswith('derive.diagrams')); print(bad); "
+            "raise SystemExit(1 if bad else 0)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_ring_routing_plain_data_and_rejections():
+    g = (2, 2, ((1, 4), (2, 3)))
+    routed = route_momenta(g, pinned="initial")
+    r = ring_routing(routed)
+    assert isinstance(r, RingRouting) and r.key == g and r.a.shape == (3, 3) and r.b.shape == (3, 3)
+    plain = ring_routing((2, 2, g[2], "initial", routed.coefficients))     # plain tuple, no derive object
+    assert np.array_equal(plain.a, r.a) and np.array_equal(plain.b, r.b)
+    with pytest.raises(ParameterError, match="routed data"):
+        graph_distribution(g, L=4, t=1.0, W0=np.ones(4))                   # Bad: unrouted graph
+    with pytest.raises(ParameterError, match="pinned"):
+        graph_coefficient(routed, L=4, t=1.0, k=0, W0=np.ones(4))           # Bad: initial pinned for the k-sum
+    broken = dict(routed.coefficients)
+    broken[("a", 1)] = tuple(c + (1 if i == 1 else 0) for i, c in enumerate(broken[("a", 1)]))
+    with pytest.raises(ParameterError, match="transfers|independent|momenta"):
+        ring_routing((2, 2, g[2], "initial", broken))

@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import ladder_limit as ll  # noqa: E402
+from derive.diagrams.routing import route_momenta  # noqa: E402
 from kernels.exact.graph_values import graph_distribution, order_graphs  # noqa: E402
 
 
@@ -20,7 +21,7 @@ def test_mode_value_equals_full_distribution_at_k0(order):
     W0 = np.zeros((L, L))
     W0[k0] = 1.0
     for g in order_graphs(order):
-        ref = graph_distribution(g, L=L, t=t, W0=W0, dim=2).value[k0]
+        ref = graph_distribution(route_momenta(g, pinned="initial"), L=L, t=t, W0=W0, dim=2).value[k0]
         val = ll.mode_graph_value(g, L=L, t=t, k0=k0)
         assert abs(val - ref) <= 1e-12 * max(1.0, abs(ref)), g
         mirrored = ll.mode_graph_value(ll.mirror_graph(g), L=L, t=t, k0=k0)
@@ -34,7 +35,7 @@ def test_mode_value_off_diagonal_k0_and_chunks():
     W0 = np.zeros((L, L))
     W0[k0] = 1.0
     for g in [(4, 0, ((1, 3), (2, 4))), (2, 2, ((1, 2), (3, 4))), (2, 2, ((1, 4), (2, 3))), (3, 1, ((1, 3), (2, 4)))]:
-        ref = graph_distribution(g, L=L, t=t, W0=W0, dim=2).value[k0]
+        ref = graph_distribution(route_momenta(g, pinned="initial"), L=L, t=t, W0=W0, dim=2).value[k0]
         assert abs(ll.mode_graph_value(g, L=L, t=t, k0=k0, chunk=5000) - ref) <= 1e-12 * max(1.0, abs(ref)), g
 
 
@@ -79,6 +80,10 @@ def test_d1_ladders_reproduce_boltzmann_dyson_terms_at_small_coupling():
     term of e^{τC}, r = Σ(k₀)/2 from the DERIVED kernel) to < 1 %; crossings stay ≈ 1/3 of the ladders
     (resonant backscattering on the 1-D shell {±k₀}), so the full λ⁴ coefficient is NOT the Boltzmann one."""
     (row,) = ll.ladder_table(0.5, lambdas=(0.14,))
+    r = 1.0 / abs(np.sin(2 * np.pi * 0.25))              # Σ(k₀)/2 = σ²/|sin 2πk₀|, closed form (σ = 1)
+    # the kinetic columns are the summed graph limits τ(𝒢 − Σ), τ²/2 (𝒢 − Σ)² of derive.diagrams.kinetic evaluated
+    # with the derived kernels on {±k₀}; the two-state chain P₊ = (1 + e^{−2rτ})/2 gives −rτ and r²τ²
+    assert row.kinetic2 == pytest.approx(-r * 0.5, rel=1e-12) and row.kinetic4 == pytest.approx((r * 0.5) ** 2, rel=1e-12)
     assert abs(row.order2 / row.kinetic2 - 1) < 1e-2
     assert abs(row.ladder / row.kinetic4 - 1) < 1e-2
     assert 0.30 < row.crossing / row.ladder < 0.37

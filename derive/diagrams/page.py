@@ -1,4 +1,5 @@
-"""The diagram page ``docs/diagrams.md``: class definitions, count tables and the drawn graphs of order λ⁴.
+"""The diagram page ``docs/diagrams.md``: class definitions, count tables, the drawn graphs of order λ⁴, the ladder
+tables and the kinetic limit order by order (:mod:`derive.diagrams.kinetic`).
 
 Deterministic: the Markdown depends only on the code (counts are exact integers), the pictures only on the
 graphs and the matplotlib version. ``write_diagrams_page(docs, check=True)`` reports stale files.
@@ -12,7 +13,7 @@ from derive.diagrams.classify import CLASSES, classify, crossing_number, is_conn
 from derive.diagrams.count import class_counts, crossing_number_distribution, order_counts
 from derive.diagrams.enumerate import enumerate_order
 
-__all__ = ["render_diagrams_page", "write_diagrams_page", "PAGE_NAME", "PICTURE_DIR", "DRAWN_ORDER"]
+__all__ = ["render_diagrams_page", "write_diagrams_page", "PAGE_NAME", "PICTURE_DIR", "DRAWN_ORDER", "KINETIC_ORDERS"]
 
 PAGE_NAME = "diagrams.md"
 PICTURE_DIR = "diagrams"
@@ -116,6 +117,151 @@ def _gallery() -> list:
     return L
 
 
+#: orders M of the kinetic-limit identity shown on the page
+KINETIC_ORDERS = 6
+
+#: measured per-graph convergence (tests/test_diagram_kinetic_limit.py; d = 1, τ = 0.5, k₀ = 1/4, forward mass)
+KINETIC_NUMERICS = (
+    "Same constants, numerically (`tests/test_diagram_kinetic_limit.py`, `benchmarks/ladder_limit.py`): 𝒢, Σ, Θ "
+    "are evaluated on the shell {k₀, −k₀} of the d = 1 lattice from the derived kernels (`total_rate`, "
+    "`collision`; Θ(k₀) by a principal-value quadrature) and the order-λ² and λ⁴ graph limits (the polynomials "
+    "above, evaluated on those 2×2 matrices) are compared with the exact finite-λ ring values (forward mass, "
+    "τ = 0.5, k₀ = 1/4). The tests assert that each decorated ladder converges to its own limit with a relative "
+    "deviation below 0.35 λ at λ = 0.2 and 0.14, that the single-line graph (4,0) 1~2 3~4 matches its limit "
+    "τ²Σ²/8 (a recollision weight −Σ instead of −½Σ would predict four times that), and that the sum of the "
+    "ladders reproduces τ²/2 (𝒢 − Σ)²; the table of stored numbers is in the next section.")
+
+
+def _ratio_columns(table: str) -> dict:
+    """``{column header: [floats]}`` of a generated Markdown table (header row, rule row, data rows)."""
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in table.splitlines() if line.strip()]
+    if len(rows) < 4:
+        return {}
+    head, data = rows[0], rows[2:]
+    if any(len(r) != len(head) for r in data):
+        return {}
+    return {h: [float(r[i]) for r in data] for i, h in enumerate(head) if all(_is_number(r[i]) for r in data)}
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _log_slope(points) -> float:
+    """Least-squares slope of log y against log x."""
+    import math
+    x = [math.log(a) for a, _ in points]
+    y = [math.log(b) for _, b in points]
+    xm, ym = sum(x) / len(x), sum(y) / len(y)
+    return sum((a - xm) * (b - ym) for a, b in zip(x, y)) / sum((a - xm) ** 2 for a in x)
+
+
+def _shrink_rows(docs_dir) -> list:
+    """How crossing and nesting shrink relative to the ladders in the committed ladder tables (λ ≤ 0.2):
+    least-squares exponent p of |ratio| ∝ λ^p, over all these λ and over the three smallest."""
+    out = []
+    for dim, name in ((1, "ladder-limit.json"), (2, "ladder-limit-2d.json")):
+        path = Path(docs_dir) / "data" / name
+        if not path.exists():
+            continue
+        cols = _ratio_columns(json.loads(path.read_text()).get("table", ""))
+        if not {"λ", "nesting/ladder", "crossing/ladder"} <= set(cols):
+            continue                                   # not a ladder table (or an empty one)
+        lams = cols["λ"]
+        for cls in ("nesting", "crossing"):
+            pts = sorted((lam, abs(r)) for lam, r in zip(lams, cols[f"{cls}/ladder"]) if lam <= 0.2 + 1e-12)
+            if len(pts) < 2:
+                continue
+            out.append(_row((dim, cls, f"{pts[-1][0]:g} → {pts[0][0]:g}", f"{pts[-1][1]:.2e} → {pts[0][1]:.2e}",
+                             f"{_log_slope(pts):.2f}", f"{_log_slope(pts[:3]):.2f}")))
+    if not out:
+        return []
+    return ["Measured shrinking of abs(class/ladders) at fixed kinetic time (from the committed tables above, "
+            "λ ≤ 0.2; power counting predicts exponent 2):", "",
+            _row(("d", "class", "λ", "abs(class/ladders)", "fitted exponent", "fitted exponent (three smallest λ)")),
+            _row(["---:", "---", "---", "---", "---:", "---:"]), *out, "",
+            "d = 1: the crossings do not shrink (exponent ≈ 0) — the convergence assumption of the power counting "
+            "fails on the two-point shell {±k}; the nestings stay at the 1e-2 level with oscillating sign (no clean "
+            "power at these λ). d = 2: the crossings shrink with an exponent approaching 2 at the smallest λ "
+            "(λ², up to logarithms); the nestings are small and shrink non-monotonically and more slowly at these "
+            "sizes (L ≈ 2.2 t).", ""]
+
+
+def _kinetic_section(docs_dir) -> list:
+    """"Kinetic limit order by order": rules, power counting per class, the identity for M = 1..KINETIC_ORDERS."""
+    import sympy as sp
+
+    from derive.conventions import tau
+    from derive.diagrams.kinetic import (POWER_COUNTING_RULES, derive_pair_weights, dyson_term,
+                                         kinetic_limit_derivation, operator_definitions, operator_latex,
+                                         order_kinetic_limit)
+    from derive.pipeline import derive_equation
+    eq = derive_equation("linear-boltzmann", {"space": "lattice", "dim": 1})
+    weights, _ = derive_pair_weights(eq)
+    L = ["## Kinetic limit order by order", "",
+         "Generated by `derive.diagrams.kinetic`: with t = τ/λ², λ → 0, the leading term of every graph of order "
+         "λ^{2M} is computed as a product of NON-COMMUTING operators read off its pairing, summed over all graphs "
+         "of the order, and compared (sympy, exactly) with the M-th Dyson term of the linear Boltzmann semigroup "
+         "e^{τ(𝒢 − Σ)}. Operator words act right to left (the rightmost factor first on W₀).", "",
+         "Operators, with σ, R, ω, μ of the foundation's derived equation (`derive_equation(\"linear-boltzmann\")`, "
+         "shown for the lattice, d = 1):", ""]
+    for d in operator_definitions(eq):
+        L.append(f"- $${sp.latex(d)}$$")
+    L += ["", "Per contraction of a decorated ladder (derived from the +i0 route `retarded_rate`, "
+          "∫₀^∞ e^{ixΔ}dx = πδ(Δ) + i PV(1/Δ), and the Duhamel vertex factors −iλ / +iλ; δ(Δ) converted to σ by "
+          "the time-kernel weight recorded in the derived equation):", "",
+          f"- rung (one vertex on each line): ${operator_latex(weights.rung)}$",
+          f"- immediate recollision on the ψ line: ${operator_latex(weights.psi_recollision)}$",
+          f"- immediate recollision on the conjugate line: ${operator_latex(weights.conj_recollision)}$",
+          "", "Between two consecutive rungs a ψ-line and b conjugate-line recollisions occupy ℓ^a/a!·ℓ^b/b! of "
+          "the gap ℓ: the binom(a+b, a) interleavings, each of volume ℓ^{a+b}/(a+b)!, carry the time-ordered "
+          "operator words; the rung times are integrated over their simplex (sympy).", "",
+          "### Power counting per class", "",
+          "Each contraction keeps its two times O(1) apart; contractions forced together (a vertex between the "
+          "two vertices of a cluster on its line; two clusters met in opposite orders on the two lines) share one "
+          "macroscopic time. A graph with M contractions and F such clusters is λ^{2M} t^F = τ^F λ^{2(M−F)}. "
+          "Largest F found by enumerating every graph of the order:", "",
+          _row(("M", "decorated ladder", "nesting", "crossing", "leading term")), _row(["---:"] * 4 + ["---"])]
+    limits = [order_kinetic_limit(M, weights) for M in range(1, KINETIC_ORDERS + 1)]
+    for lim in limits:
+        mf = lim.max_free_times
+        L.append(_row((lim.M, *(mf.get(c, "—") for c in CLASSES),
+                       "ladders O(1); nesting, crossing O(λ²) relative" if lim.M > 1 else "all graphs are ladders")))
+    L += ["", "Rule per class (`POWER_COUNTING_RULES`; F = M exactly for the decorated ladders of classify.py, checked "
+          "for every graph with M ≤ 5 in the tests; the cluster fixed point agrees with a strongly-connected-component "
+          "count, which the page uses for speed):", ""]
+    L += [f"- **{cls}**: {rule}" for cls, rule in POWER_COUNTING_RULES.items()]
+    L += ["", "The count assumes each cluster's internal microscopic integrals converge after the momentum "
+          "integrations (dispersive decay): it holds in d = 2 (crossing/ladder ≈ −2.2 λ² in the d = 2 table above) and fails for "
+          "crossings in d = 1 (crossing/ladder → ≈ 1/3, resonant backscattering on the shell {±k}).", "",
+          "### The identity, M = 1 … %d" % KINETIC_ORDERS, "",
+          _row(("M", "graphs", "decorated ladders (contribute)", "nesting (limit 0)", "crossing (limit 0)",
+                "Σ graph limits = τ^M/M!(𝒢 − Σ)^M")), _row(["---:"] * 5 + ["---"])]
+    for lim in limits:
+        equal = sp.expand(lim.total - dyson_term(lim.M)) == 0
+        L.append(_row((lim.M, sum(lim.graphs.values()), lim.contributing.get("decorated-ladder", 0),
+                       lim.graphs.get("nesting", 0), lim.graphs.get("crossing", 0), "equal: " + ("yes" if equal else "NO"))))
+    L.append("")
+    for lim in limits:
+        scale = tau ** lim.M / sp.factorial(lim.M)
+        pre = r"\frac{\tau^{%d}}{%d!}" % (lim.M, lim.M) if lim.M > 1 else r"\tau"
+        body = operator_latex(sp.expand(lim.total / scale))
+        dyson = operator_latex(sp.expand(dyson_term(lim.M) / scale))
+        equal = sp.expand(lim.total - dyson_term(lim.M)) == 0
+        L += [f"**M = {lim.M}** (equal: {'yes' if equal else 'NO'})", "",
+              r"$$\sum_{\Gamma\in\Gamma_{%d}}\lim\Gamma = %s\Big(%s\Big)$$" % (2 * lim.M, pre, body), "",
+              r"$$%s(\mathcal{G}-\Sigma)^{%d} = %s\Big(%s\Big)$$" % (pre, lim.M, pre, dyson), ""]
+    L += [KINETIC_NUMERICS, ""] + _shrink_rows(docs_dir) + ["### Recorded derivation", ""]
+    for i, st in enumerate(kinetic_limit_derivation(KINETIC_ORDERS, eq).steps, 1):
+        disc = f" Discards: {'; '.join(st.discards)}." if st.discards else ""
+        L.append(f"{i}. `{st.name}` ({st.approximation.value}): {st.description}{disc}")
+    return L + [""]
+
+
 def render_diagrams_page(docs_dir=None) -> str:
     """The Markdown of ``docs/diagrams.md`` (``docs_dir`` is accepted for symmetry; links are relative)."""
     L = ["# Pairing graphs of the random-potential expansion", "",
@@ -141,6 +287,7 @@ def render_diagrams_page(docs_dir=None) -> str:
     if data2.exists():
         blob = json.loads(data2.read_text())
         L += ["### d = 2", "", blob["description"], "", blob["table"], "", D2_CONCLUSION, ""]
+    L += _kinetic_section(docs_dir if docs_dir is not None else Path("."))
     return "\n".join(L)
 
 

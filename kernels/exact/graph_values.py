@@ -17,25 +17,33 @@ difference of ``exp``; :func:`divided_differences_exp` evaluates it without canc
 near-confluent points. Summing :math:`c_\Gamma` over all :math:`(2p-1)!!` pairings of every split ``n+m = 2p``
 gives the exact :math:`\lambda^{2p}` Taylor coefficient of :math:`\mathbb{E}\,\hat\psi_t(k)\overline{\hat\psi_t(k)}`.
 
-Dependency note: this module imports :mod:`derive.diagrams.routing` for the momentum routing (the numeric
-layer otherwise imports only ``derive.conventions``/``derive.errors``).
+Layering: this numeric module does **not** import the diagram layer. The momentum routing is produced on the
+derive side (:func:`derive.diagrams.routing.route_momenta`, whose ``coefficients`` are plain integer tuples) and
+handed in; :func:`ring_routing` turns it (or an equivalent plain tuple) into a :class:`RingRouting` of integer
+coefficient arrays and checks momentum conservation numerically. Only ``derive.conventions`` (dispersion) and
+``derive.errors`` are imported from ``derive``::
+
+    from derive.diagrams.routing import route_momenta
+    graph_coefficient(route_momenta(g, pinned="observable"), L=..., t=..., k=..., W0=...)
+    graph_distribution(route_momenta(g, pinned="initial"), L=..., t=..., W0=...)
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import mpmath as mp
 import numpy as np
 import sympy as sp
 
 from derive.conventions import Space, dispersion, momentum_symbols
-from derive.diagrams.routing import as_graph_data, route_momenta
 from derive.errors import ParameterError
 from kernels.estimate import Estimate
 
-__all__ = ["divided_differences_exp", "divided_differences_exp_mp", "simplex_integral", "graph_coefficient",
-           "graph_distribution", "order_graphs", "order_coefficient", "order_distribution", "CLUSTER_RADIUS"]
+__all__ = ["divided_differences_exp", "divided_differences_exp_mp", "simplex_integral", "RingRouting", "ring_routing",
+           "graph_coefficient", "graph_distribution", "order_graphs", "order_coefficient", "order_distribution",
+           "CLUSTER_RADIUS"]
 
 #: windows of sorted points with spread below this (in units of z) are done by Taylor series
 CLUSTER_RADIUS = 1.0
@@ -153,6 +161,89 @@ def simplex_integral(energies, t: float) -> np.ndarray:
     return t ** n * divided_differences_exp(-1j * t * x)
 
 
+# ----------------------------------------------------------------------------------------------- routed plain data
+@dataclass(frozen=True)
+class RingRouting:
+    r"""Momentum routing of one graph as plain integer data (the input of the ring sums).
+
+    Attributes
+    ----------
+    n, m, pairs
+        The graph: ``n`` ψ-line and ``m`` conjugate-line vertices, contractions ``(ℓ, ℓ')`` with ``ℓ < ℓ'``
+        in circle order.
+    pinned
+        ``"observable"`` (the external index is :math:`a_n = b_0 = k`) or ``"initial"`` (:math:`a_0 = b_m = k_0`).
+    a, b
+        Integer arrays of shape ``(n + 1, 1 + p)`` and ``(m + 1, 1 + p)``: line momentum
+        :math:`a_j = a[j, 0]\,k_{\rm ext} + \sum_i a[j, i]\,p_i` over the ``p = len(pairs)`` loop momenta.
+    """
+
+    n: int
+    m: int
+    pairs: tuple
+    pinned: str
+    a: np.ndarray
+    b: np.ndarray
+
+    @property
+    def key(self) -> tuple:
+        """The graph as a hashable ``(n, m, pairs)`` tuple."""
+        return (self.n, self.m, self.pairs)
+
+
+def ring_routing(routed) -> RingRouting:
+    """Plain :class:`RingRouting` from the derive side's routing, checked numerically.
+
+    Accepts a :class:`RingRouting`; any object with attributes ``graph`` (with ``n, m, pairs``), ``pinned`` and
+    ``coefficients`` (``{("a", j) | ("b", j): (c_ext, c_1, …, c_p)}`` integers) — e.g. the output of
+    :func:`derive.diagrams.routing.route_momenta`; or a plain tuple ``(n, m, pairs, pinned, coefficients)``.
+    Raises :class:`~derive.errors.ParameterError` unless every contraction's transfers sum to zero, the pinned
+    line is the external momentum, the two lines agree at the observable and the initial state, and the ``p``
+    loop momenta are independent.
+    """
+    if isinstance(routed, RingRouting):
+        return routed
+    if hasattr(routed, "coefficients") and hasattr(routed, "graph") and hasattr(routed, "pinned"):
+        g = routed.graph
+        n, m, pairs, pinned, coeffs = g.n, g.m, g.pairs, routed.pinned, routed.coefficients
+    else:
+        try:
+            n, m, pairs, pinned, coeffs = routed
+        except (TypeError, ValueError):
+            raise ParameterError("graph values need routed data: pass derive.diagrams.routing.route_momenta(g, "
+                                 f"pinned=...) or (n, m, pairs, pinned, coefficients), got {routed!r}") from None
+    n, m = int(n), int(m)
+    pairs = tuple(sorted((min(int(x), int(y)), max(int(x), int(y))) for x, y in pairs))
+    p = len(pairs)
+    try:
+        a = np.array([coeffs[("a", j)] for j in range(n + 1)], dtype=np.int64).reshape(n + 1, 1 + p)
+        b = np.array([coeffs[("b", j)] for j in range(m + 1)], dtype=np.int64).reshape(m + 1, 1 + p)
+    except (KeyError, ValueError) as exc:
+        raise ParameterError(f"routing coefficients do not match the graph {(n, m, pairs)}: {exc}") from None
+    out = RingRouting(n, m, pairs, str(pinned), a, b)
+    _check_ring_routing(out)
+    return out
+
+
+def _check_ring_routing(r: RingRouting) -> None:
+    p = len(r.pairs)
+    if sorted(v for pr in r.pairs for v in pr) != list(range(1, r.n + r.m + 1)):
+        raise ParameterError(f"pairs {r.pairs} are not a perfect matching of 1..{r.n + r.m}")
+    unit = np.eye(1 + p, dtype=np.int64)[0]
+    pin = r.a[r.n] if r.pinned == "observable" else r.a[0] if r.pinned == "initial" else None
+    if pin is None or not np.array_equal(pin, unit):
+        raise ParameterError(f"pinned = {r.pinned!r} must be 'observable'/'initial' and carry the external momentum")
+    if not (np.array_equal(r.a[r.n], r.b[0]) and np.array_equal(r.a[0], r.b[r.m])):
+        raise ParameterError("the two lines carry different momenta at the observable or the initial state")
+    lines = np.concatenate([r.a, r.b[1:]])            # circle order a_0 … a_n, b_1 … b_m
+    transfer = np.diff(lines, axis=0)                 # q_v = out − in at vertex v = 1 … n+m
+    for x, y in r.pairs:
+        if np.any(transfer[x - 1] + transfer[y - 1]):
+            raise ParameterError(f"contraction {(x, y)}: transfers do not sum to zero")
+    if p and np.linalg.matrix_rank(lines[:, 1:].astype(float)) != p:
+        raise ParameterError("loop momenta are not independent")
+
+
 # ----------------------------------------------------------------------------------------------- graphs on the ring
 def _omega_function(dim: int):
     ks = momentum_symbols("k", dim)
@@ -175,28 +266,25 @@ def _check_ring(L: int, dim: int, t: float) -> None:
         raise ParameterError(f"t must be finite and ≥ 0, got {t}")
 
 
-def _line_terms(routed, ext_idx: np.ndarray, grid: np.ndarray, L: int, dim: int, t: float):
+def _line_terms(r: RingRouting, ext_idx: np.ndarray, grid: np.ndarray, L: int, dim: int, t: float):
     """Momentum indices of every line on the grid and the two line factors T_n(a), conj T_m(b)."""
-    g = routed.graph
-    coeffs = routed.coefficients
     omega = _omega_function(dim)
 
-    def line_idx(key):
-        c = np.asarray(coeffs[key])
+    def line_idx(c):
         idx = c[0] * ext_idx[None, :] + np.einsum("j,njd->nd", c[1:], grid) if len(c) > 1 else \
             np.broadcast_to(c[0] * ext_idx[None, :], (grid.shape[0], dim))
         return np.mod(idx, L)
 
-    a = [line_idx(("a", j)) for j in range(g.n + 1)]
-    b = [line_idx(("b", j)) for j in range(g.m + 1)]
+    a = [line_idx(c) for c in r.a]
+    b = [line_idx(c) for c in r.b]
     Ta = simplex_integral(np.stack([omega(x, L) for x in a], axis=-1), t)
     Tb = simplex_integral(np.stack([omega(x, L) for x in b], axis=-1), t)
     return a, b, Ta, np.conj(Tb)
 
 
-def _prefactor(g, sigma: float, L: int, dim: int) -> complex:
-    p = len(g.pairs)
-    return (-1j) ** g.n * (1j) ** g.m * sigma ** (2 * p) / float(L) ** (dim * p)
+def _prefactor(r: RingRouting, sigma: float, L: int, dim: int) -> complex:
+    p = len(r.pairs)
+    return (-1j) ** r.n * (1j) ** r.m * sigma ** (2 * p) / float(L) ** (dim * p)
 
 
 def _estimate(value, abs_sum, n_eval, note) -> Estimate:
@@ -204,52 +292,61 @@ def _estimate(value, abs_sum, n_eval, note) -> Estimate:
     return Estimate(value, err, "ring sum of divided differences of exp", int(n_eval), 15, False, (note,))
 
 
-def graph_coefficient(graph, *, L: int, t: float, k, W0: np.ndarray, sigma: float = 1.0, dim: int = 1) -> Estimate:
+def _routed_as(routed, pinned: str) -> RingRouting:
+    r = ring_routing(routed)
+    if r.pinned != pinned:
+        raise ParameterError(f"this sum needs the {pinned!r} momentum pinned (route_momenta(g, pinned={pinned!r})), "
+                             f"got {r.pinned!r}")
+    return r
+
+
+def graph_coefficient(routed, *, L: int, t: float, k, W0: np.ndarray, sigma: float = 1.0, dim: int = 1) -> Estimate:
     r"""Coefficient :math:`c_\Gamma(k)` of :math:`\lambda^{n+m}` in :math:`\mathbb{E}\,\hat\psi_t(k)
     \overline{\hat\psi_t(k)}` from one graph (module docstring), at one observable momentum index ``k``.
 
-    ``W0`` is :math:`|\hat\psi_0|^2` on the index grid, shape ``(L,)*dim`` (numpy order: index ``j`` ↔ ``j/L``);
-    ``k`` an index (int or ``dim`` ints). Error: ``64ε`` times the sum of absolute values of the terms.
+    ``routed``: the graph's routing with the observable pinned (:func:`ring_routing` input, e.g.
+    ``route_momenta(g, pinned="observable")``). ``W0`` is :math:`|\hat\psi_0|^2` on the index grid, shape
+    ``(L,)*dim`` (numpy order: index ``j`` ↔ ``j/L``); ``k`` an index (int or ``dim`` ints).
+    Error: ``64ε`` times the sum of absolute values of the terms.
     """
     _check_ring(L, dim, t)
-    g = as_graph_data(graph)
-    routed = route_momenta(g, pinned="observable")
+    r = _routed_as(routed, "observable")
     W0 = np.asarray(W0, dtype=float).reshape((L,) * dim)
-    grid = _grid(L, dim, len(g.pairs))
+    grid = _grid(L, dim, len(r.pairs))
     kk = np.broadcast_to(np.asarray(k, dtype=np.int64), (dim,))
-    a, _, Ta, Tb = _line_terms(routed, kk, grid, L, dim, t)
+    a, _, Ta, Tb = _line_terms(r, kk, grid, L, dim, t)
     terms = Ta * Tb * W0[tuple(a[0].T)]
-    pref = _prefactor(g, sigma, L, dim)
+    pref = _prefactor(r, sigma, L, dim)
     return _estimate(complex(pref * terms.sum()), abs(pref) * np.abs(terms).sum(), terms.size,
-                     f"graph n={g.n} m={g.m} pairs={g.pairs} L={L} d={dim} t={t}")
+                     f"graph n={r.n} m={r.m} pairs={r.pairs} L={L} d={dim} t={t}")
 
 
-def graph_distribution(graph, *, L: int, t: float, W0: np.ndarray, sigma: float = 1.0, dim: int = 1) -> Estimate:
+def graph_distribution(routed, *, L: int, t: float, W0: np.ndarray, sigma: float = 1.0, dim: int = 1) -> Estimate:
     r""":math:`c_\Gamma(k)` for every ``k`` at once, shape ``(L,)*dim``.
 
-    The initial line is pinned (:math:`a_0 = k_0`) and the loops summed for each ``k_0`` in the support of
-    ``W0``; the observable index of each term is then read off the routing and accumulated with ``bincount``.
+    ``routed``: the graph's routing with the initial line pinned (:math:`a_0 = k_0`; e.g.
+    ``route_momenta(g, pinned="initial")``). The loops are summed for each ``k_0`` in the support of ``W0``;
+    the observable index of each term is read off the routing and accumulated with ``bincount``.
     Cost: ``|supp W0| · L^{dp}`` (a plane wave costs ``L^{dp}``).
     """
     _check_ring(L, dim, t)
-    g = as_graph_data(graph)
-    routed = route_momenta(g, pinned="initial")
+    r = _routed_as(routed, "initial")
     W0 = np.asarray(W0, dtype=float).reshape((L,) * dim)
-    grid = _grid(L, dim, len(g.pairs))
-    pref = _prefactor(g, sigma, L, dim)
+    grid = _grid(L, dim, len(r.pairs))
+    pref = _prefactor(r, sigma, L, dim)
     out = np.zeros(L ** dim, dtype=complex)
     abs_out = np.zeros(L ** dim)
     support = np.argwhere(W0 != 0)
     strides = L ** np.arange(dim - 1, -1, -1)
     for k0 in support:
-        a, _, Ta, Tb = _line_terms(routed, k0.astype(np.int64), grid, L, dim, t)
+        a, _, Ta, Tb = _line_terms(r, k0.astype(np.int64), grid, L, dim, t)
         terms = pref * W0[tuple(k0)] * Ta * Tb
-        flat = a[g.n] @ strides
+        flat = a[r.n] @ strides
         out += np.bincount(flat, weights=terms.real, minlength=L ** dim) + \
             1j * np.bincount(flat, weights=terms.imag, minlength=L ** dim)
         abs_out += np.bincount(flat, weights=np.abs(terms), minlength=L ** dim)
     return _estimate(out.reshape((L,) * dim), abs_out.reshape((L,) * dim), len(support) * grid.shape[0],
-                     f"graph n={g.n} m={g.m} pairs={g.pairs} L={L} d={dim} t={t}, all k")
+                     f"graph n={r.n} m={r.m} pairs={r.pairs} L={L} d={dim} t={t}, all k")
 
 
 # ----------------------------------------------------------------------------------------------- all graphs of one order
@@ -266,7 +363,7 @@ def _matchings(items: list) -> Iterator[list]:
 def order_graphs(order: int) -> Iterator[tuple[int, int, tuple]]:
     """All graphs ``(n, m, pairs)`` with ``n + m = order`` (every split, every pairing); none for odd order.
 
-    There are ``(order + 1)·(order − 1)!!`` of them.
+    There are ``(order + 1)·(order − 1)!!`` of them. (Plain combinatorics; route them on the derive side.)
     """
     if order < 0:
         raise ParameterError(f"order must be ≥ 0, got {order}")
@@ -277,27 +374,30 @@ def order_graphs(order: int) -> Iterator[tuple[int, int, tuple]]:
             yield (n, order - n, tuple(pairs))
 
 
-def order_coefficient(order: int, *, L: int, t: float, k, W0: np.ndarray, sigma: float = 1.0, dim: int = 1,
-                      graphs: Iterable | None = None) -> tuple[Estimate, dict]:
-    r"""Exact :math:`\lambda^{\rm order}` coefficient of :math:`\mathbb{E}\,\hat\psi_t(k)\overline{\hat\psi_t(k)}`
-    as the sum of :func:`graph_coefficient` over :func:`order_graphs` (or over ``graphs``).
+def _sum_parts(parts: dict, label: str) -> Estimate:
+    total = sum(e.value for e in parts.values())
+    err = sum(e.error for e in parts.values())
+    n_eval = sum(e.n_eval for e in parts.values())
+    return Estimate(total, err, "sum over graphs", n_eval, 15, False, (f"{label}, {len(parts)} graphs",))
 
-    Returns the total (errors added) and ``{graph: Estimate}``.
+
+def order_coefficient(routed_graphs: Iterable, *, L: int, t: float, k, W0: np.ndarray, sigma: float = 1.0,
+                      dim: int = 1) -> tuple[Estimate, dict]:
+    r"""Sum of :func:`graph_coefficient` over ``routed_graphs`` (observable pinned) — over all graphs of one
+    order this is the exact :math:`\lambda^{\rm order}` coefficient of
+    :math:`\mathbb{E}\,\hat\psi_t(k)\overline{\hat\psi_t(k)}`.
+
+    Returns the total (errors added) and ``{(n, m, pairs): Estimate}``.
     """
-    parts = {g: graph_coefficient(g, L=L, t=t, k=k, W0=W0, sigma=sigma, dim=dim)
-             for g in (order_graphs(order) if graphs is None else graphs)}
-    total = sum(e.value for e in parts.values())
-    err = sum(e.error for e in parts.values())
-    n_eval = sum(e.n_eval for e in parts.values())
-    return Estimate(total, err, "sum over graphs", n_eval, 15, False, (f"order {order}, {len(parts)} graphs",)), parts
+    routings = [ring_routing(r) for r in routed_graphs]
+    parts = {r.key: graph_coefficient(r, L=L, t=t, k=k, W0=W0, sigma=sigma, dim=dim) for r in routings}
+    return _sum_parts(parts, "observable pinned"), parts
 
 
-def order_distribution(order: int, *, L: int, t: float, W0: np.ndarray, sigma: float = 1.0, dim: int = 1,
-                       graphs: Iterable | None = None) -> tuple[Estimate, dict]:
-    """As :func:`order_coefficient` for every observable ``k`` at once (:func:`graph_distribution`)."""
-    parts = {g: graph_distribution(g, L=L, t=t, W0=W0, sigma=sigma, dim=dim)
-             for g in (order_graphs(order) if graphs is None else graphs)}
-    total = sum(e.value for e in parts.values())
-    err = sum(e.error for e in parts.values())
-    n_eval = sum(e.n_eval for e in parts.values())
-    return Estimate(total, err, "sum over graphs", n_eval, 15, False, (f"order {order}, {len(parts)} graphs",)), parts
+def order_distribution(routed_graphs: Iterable, *, L: int, t: float, W0: np.ndarray, sigma: float = 1.0,
+                       dim: int = 1) -> tuple[Estimate, dict]:
+    """As :func:`order_coefficient` for every observable ``k`` at once (:func:`graph_distribution`; initial line
+    pinned)."""
+    routings = [ring_routing(r) for r in routed_graphs]
+    parts = {r.key: graph_distribution(r, L=L, t=t, W0=W0, sigma=sigma, dim=dim) for r in routings}
+    return _sum_parts(parts, "initial pinned"), parts
