@@ -304,6 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     except DeriveError as exc:
         print(f"derive: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader (e.g. ``| head``) closed the pipe: not an error of the input
+        sys.stderr.close()
+        return 0
     except OSError as exc:
         print(f"derive: error: {exc.strerror or exc}: {getattr(exc, 'filename', '')}", file=sys.stderr)
         return 2

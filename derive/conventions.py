@@ -23,7 +23,7 @@ __all__ = [
     "Space", "HBAR", "MASS", "SpaceConventions", "conventions_for", "momentum_symbols",
     "position_symbols", "dispersion", "group_velocity", "PrincipalValue", "boundary_value",
     "time_kernel", "time_kernel_mass", "kinetic_weight", "kinetic_scaling", "radial_fourier_transform",
-    "periodized_spectrum", "conventions_markdown", "lam", "t", "tau", "s",
+    "periodized_spectrum", "conventions_markdown", "poisson_bracket", "lam", "t", "tau", "s",
 ]
 
 HBAR = sp.Integer(1)
@@ -239,3 +239,11 @@ def conventions_markdown(space: Space | str, dim: int) -> str:
         r"- Time kernel: $|\int_0^t e^{is\Delta}ds|^2 = 2(1-\cos\Delta t)/\Delta^2 \to 2\pi t\,\delta(\Delta)$.",
         r"- Energy shells: $\int g\,\delta(\omega - E)\,dk = \int_{\omega=E} g\,dS/|\nabla\omega|$ (co-area).",
     ])
+
+
+def poisson_bracket(a: sp.Expr, b: sp.Expr, x, p) -> sp.Expr:
+    r"""Poisson bracket of the conventions: :math:`\{a, b\} = \nabla_p a\cdot\nabla_x b - \nabla_x a\cdot\nabla_p b`,
+    so that the Liouville equation reads ∂_t f + {H, f} = 0 (``x``, ``p``: a symbol or a sequence of symbols)."""
+    xs = tuple(x) if isinstance(x, (list, tuple)) else (x,)
+    ps = tuple(p) if isinstance(p, (list, tuple)) else (p,)
+    return sum(sp.diff(a, pj) * sp.diff(b, xj) - sp.diff(a, xj) * sp.diff(b, pj) for xj, pj in zip(xs, ps))

@@ -103,3 +103,16 @@ def test_lattice_dispersion_range(a, b):
     k = momentum_symbols("k", 2)
     w = float(dispersion("lattice", k).subs({k[0]: a, k[1]: b}))
     assert 0.0 <= w <= 4.0 + 1e-15
+
+
+def test_poisson_bracket_gives_hamiltons_equations():
+    """∂_t f + {H, f} = 0 transports f along ẋ = ∂_p H, ṗ = −∂_x H (conventions.md, "Phase space")."""
+    import sympy as sp
+    from derive.conventions import poisson_bracket
+    x, p = sp.symbols("x p", real=True)
+    H = p ** 2 / 2 + x ** 4 / 4
+    assert sp.simplify(poisson_bracket(H, x, x, p) - p) == 0        # {H, x} = ∂_p H = ẋ
+    assert sp.simplify(poisson_bracket(H, p, x, p) + x ** 3) == 0   # {H, p} = −∂_x H = ṗ
+    assert poisson_bracket(H, H, x, p) == 0
+    x1, x2, p1, p2 = sp.symbols("x1 x2 p1 p2", real=True)
+    assert poisson_bracket(p1 * p2, x1 + x2, (x1, x2), (p1, p2)) == p1 + p2
