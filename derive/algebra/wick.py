@@ -38,6 +38,7 @@ derive.algebra.operators.WickError: no complete pairing of 3 operators (odd numb
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cmp_to_key
 from typing import Iterator, Sequence
 
 import sympy as sp
@@ -267,17 +268,49 @@ def expectation(string, state: QuasifreeState, *, expand: bool = False) -> sp.Ex
         balance[o.species] = balance.get(o.species, 0) + (1 if o.is_creation else -1)
     if any(balance.values()):
         return sp.Integer(0)
-    values = {}
-    for i in range(n):
-        for j in range(i + 1, n):
-            x, y = ops[i], ops[j]
-            if x.species == y.species and x.is_creation != y.is_creation:
-                c = contraction(x, y, state)
-                if c != 0:
-                    values[(i, j)] = c
-    poly = pairing_polynomial(n, tuple(values), [o.is_fermion for o in ops])
-    res = sp.Add(*[c * sp.Mul(*[values[p] for p in mono]) for mono, c in poly.items()])
+    # pairs that can be non-zero, decided structurally: same species, one creator and one annihilator, and not
+    # ⟨a* a⟩ of a species the state leaves empty (W ≡ 0); the sympy values are built only for pairs that occur
+    empty = {s: state.occupation(s, sp.Dummy("k")) == 0 for s in balance}
+    pairs = tuple((i, j) for i in range(n) for j in range(i + 1, n)
+                  if ops[i].species == ops[j].species and ops[i].is_creation != ops[j].is_creation
+                  and not (ops[i].is_creation and empty[ops[i].species]))
+    poly = pairing_polynomial(n, pairs, [o.is_fermion for o in ops])
+    values = {pr: contraction(ops[pr[0]], ops[pr[1]], state) for pr in {pr for mono in poly for pr in mono}}
+    atoms = {g for v in values.values() for g in (v.args if v.is_Mul else (v,)) if not g.is_Number}
+    rank = {g: i for i, g in enumerate(sorted(atoms, key=_CANONICAL_ORDER))}
+    res = sp.Add(*[_product([values[pr] for pr in mono], c, rank) for mono, c in poly.items()])
     return sp.expand(res) if expand else res
+
+
+_CANONICAL_ORDER = cmp_to_key(sp.Basic.compare)
+
+
+def _product(factors: list, coefficient: int, rank: dict) -> sp.Expr:
+    """``coefficient · Π factors`` as sympy's canonical ``Mul``, built directly when no two factors share a base
+    (each contraction contributes distinct δ's and occupations); otherwise by ``sp.Mul`` (which merges powers).
+
+    Sympy's ``Mul`` stores its commutative arguments sorted by ``Basic.compare`` after the numeric coefficient;
+    ``rank`` is that order on the (few) distinct factors, computed once per string. Building the tuple directly
+    skips ``Mul.flatten``, which dominates long contractions."""
+    flat: list = []
+    coeff = sp.Integer(coefficient)
+    for f in factors:
+        for g in (f.args if f.is_Mul else (f,)):
+            if g.is_Number:
+                coeff = coeff * g
+            else:
+                flat.append(g)
+    if coeff == 0:
+        return sp.Integer(0)
+    bases = [g.as_base_exp()[0] for g in flat]
+    if len(set(bases)) != len(bases) or not all(g.is_commutative for g in flat):
+        return coeff * sp.Mul(*flat)
+    flat.sort(key=rank.__getitem__)
+    if not flat:
+        return coeff
+    if coeff == 1:
+        return flat[0] if len(flat) == 1 else sp.Mul._from_args(tuple(flat))
+    return sp.Mul._from_args((coeff, *flat))
 
 
 def pairing_polynomial(n: int, pairs: Sequence[tuple], fermionic: Sequence[bool]) -> dict:
