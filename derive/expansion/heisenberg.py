@@ -1,4 +1,8 @@
-"""Second-order (Born) expansion of d/dt⟨a*(k)a(k')⟩ for H = H₀ + λH_I with a pair interaction.
+"""Second-order (Born) expansion of d/dt⟨a*(k)a(k')⟩ for H = H₀ + λH_I, one route for every vertex.
+
+The route below is generic: :func:`second_order_route` takes an :class:`~derive.expansion.vertices.Interaction`
+(pair interaction, on-site lattice bosons, electron–phonon coupling; :mod:`derive.expansion.vertices` holds
+everything interaction-specific). :func:`second_order_density` is the pair-interaction instance.
 
 Recorded route (seed 004 §3, §4 (4.5)–(4.6), with the errata of ``../shared/seed-errata.md``; conventions of
 ``../shared/conventions.md``, ``i∂_tρ = [H, ρ]``)::
@@ -11,6 +15,12 @@ Recorded route (seed 004 §3, §4 (4.5)–(4.6), with the errata of ``../shared/
           → disconnected pairings cancel between orderings (identified by key) → momentum δ's integrated
           → canonical labels (k, k₂ | k₃, k₄), Δ = ω + ω₂ − ω₃ − ω₄ → time-simplex integrals (finite time)
           → symmetrization k₃ ↔ k₄ → +i0 route: PV parts cancel → kinetic limit λ²K(Δ, τ/λ²) → 2πτδ(Δ).
+
+Only the vertex-specific pieces change between interactions (module :mod:`derive.expansion.vertices`): the
+vertex terms (electron–phonon: absorption + emission strings; on-site: V̂ = U from the lattice transform), the
+pattern weights (θ^{cr}, or the mixed boson/fermion Wick sign), the canonical energy families (electron–phonon:
+absorption/emission shells, one free momentum q), the symmetrization and the post-processing (M → ∞ colour limit;
+the one-electron part linear in W).
 
 The expansion is done once with symbolic measure density ``mu`` and δ-normalization ``N`` of the momentum
 integrals (continuum: μ = (2π)^{-d}, N = (2π)^d; a ring of L sites: μ = 1/L, N = L with Kronecker δ's), so the
@@ -40,44 +50,23 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derive.algebra.operators import (OperatorAlgebra, OperatorString, Species, annihilate, create,
-                                      graded_commutator)
+from derive.algebra.operators import OperatorAlgebra, Species, annihilate, create, graded_commutator
 from derive.algebra.terms import omega
-from derive.algebra.wick import pattern_table
 from derive.conventions import lam, s, t, tau, time_kernel
 from derive.errors import DeriveError, LimitDoesNotExist
+from derive.expansion.vertices import (_ONE, M, N, Interaction, PairInteraction, Vhat, W, energy_difference, k, k2,
+                                       k3, k4, kprime, mu, pair_vertex, swap_34, theta)
+from derive.expansion.vertices import _colour_limit, _colour_loops  # noqa: F401 — old private names stay importable
 from derive.ir import Approximation as A
 from derive.ir import Derivation, Step
 from derive.limits.weak_coupling import integrate_time_simplex, retarded_rate, weak_coupling_limit
 
 __all__ = ["Vhat", "W", "mu", "N", "theta", "k", "k2", "k3", "k4", "kprime", "Delta", "t1",
-           "SecondOrderDensity", "interaction_picture", "pair_vertex", "second_order_density",
-           "swap_34", "energy_difference", "M"]
+           "SecondOrderDensity", "SecondOrderRoute", "Family", "interaction_picture", "pair_vertex",
+           "second_order_density", "second_order_route", "swap_34", "energy_difference", "M"]
 
-mu = sp.Symbol("mu", positive=True)          #: density of one momentum integral (đk: (2π)^{-d}; ring: 1/L)
-N = sp.Symbol("N", positive=True)            #: δ-normalization, [a(k), a*(k')]_∓ = Nδ(k − k'); μN = 1
-theta = sp.Symbol("theta", real=True)        #: statistics parameter
-k, kprime, k2, k3, k4 = sp.symbols("k kprime k2 k3 k4", real=True)
 Delta = sp.Symbol("Delta", real=True)
 t1 = sp.Symbol("t1", nonnegative=True)
-W = sp.Function("W", positive=True)
-_c = sp.Symbol("c", positive=True)           # Fourier phase of the space (drops out)
-_x, _y, _r = sp.symbols("x y r", real=True)
-
-
-class Vhat(sp.Function):
-    """V̂(q) of a real, even pair potential: V̂(−q) = V̂(q) (canonicalized on creation), real."""
-
-    nargs = 1
-    is_real = True
-
-    @classmethod
-    def eval(cls, arg):
-        if arg.could_extract_minus_sign():
-            return cls(-arg)
-
-
-_ONE = Species("a", "fermion")   # labels only: the pairings are enumerated once, statistics enter through θ
 
 
 @dataclass(frozen=True)
@@ -108,64 +97,49 @@ class SecondOrderDensity:
     counts: dict = field(default_factory=dict)
 
 
-def energy_difference() -> sp.Expr:
-    """Δ = ω(k) + ω(k₂) − ω(k₃) − ω(k₄) with k₄ = k + k₂ − k₃."""
-    return omega(k) + omega(k2) - omega(k3) - omega(k + k2 - k3)
+@dataclass(frozen=True)
+class Family:
+    """One energy family of the route: its Δ, the finite-time coefficients ``{σ: S_σ}`` (in μ, N, with λ²) and
+    the symmetrized kinetic integrand S (λ² stripped, μN = 1): ``C ∋ ∫μ^n dp cδ(Δ) S``."""
+
+    delta: sp.Expr
+    finite_time: dict
+    kernel: sp.Expr
 
 
-def swap_34(expr: sp.Expr) -> sp.Expr:
-    """The relabelling k₃ ↔ k₄ (k₃ → k + k₂ − k₃; unit Jacobian), arguments re-expanded."""
-    return sp.expand(expr.xreplace({k3: k + k2 - k3}))
+@dataclass(frozen=True)
+class SecondOrderRoute:
+    """Result of :func:`second_order_route`: derivation, ``{name: Family}``, time factors, weight c, counts and the
+    part of the finite-time result dropped by the interaction's :meth:`~Interaction.finalize` (e.g. Pauli terms)."""
+
+    derivation: Derivation
+    families: dict
+    time_factors: dict
+    kinetic_weight: sp.Expr
+    counts: dict = field(default_factory=dict)
+    discarded: dict = field(default_factory=dict)
 
 
-def interaction_picture(algebra: OperatorAlgebra | None = None) -> tuple[sp.Expr, Step]:
+def interaction_picture(algebra: OperatorAlgebra | None = None, dispersion=omega,
+                        species: Species = _ONE) -> tuple[sp.Expr, Step]:
     """Solve the Heisenberg equation i∂_τ a(p) = [a(p), H₀] with H₀ = ∫μdq ω(q) a*(q)a(q).
 
     The commutator is [a(p), a*(q)a(q)] = [a(p), a*(q)]_∓ a(q) (both statistics), computed with
-    :func:`graded_commutator`; the q-integral of its δ gives μN ω(p) a(p). Returns the phase e^{−iω(p)τ}.
+    :func:`graded_commutator`; the q-integral of its δ gives μN ω(p) a(p). Returns the phase e^{−iω(p)τ}
+    (``dispersion`` replaces ω for another species, e.g. the phonon Ω).
     """
     algebra = algebra or OperatorAlgebra(space="continuum", dim=1)
     p, q = sp.symbols("p q", real=True)
-    comm = graded_commutator(annihilate(_ONE, p), create(_ONE, q), algebra)
+    comm = graded_commutator(annihilate(species, p), create(species, q), algebra)
     comm = comm.subs(algebra.normalization, N)   # keep the normalization symbolic
-    rate = sp.integrate(mu * omega(q) * comm, (q, -sp.oo, sp.oo)).subs(mu * N, 1)
+    rate = sp.integrate(mu * dispersion(q) * comm, (q, -sp.oo, sp.oo)).subs(mu * N, 1)
     a = sp.Function("a")
     sol = sp.dsolve(sp.Eq(sp.I * a(tau).diff(tau), rate * a(tau)), a(tau), ics={a(0): 1})
     phase = sp.simplify(sol.rhs)
     st = Step("interaction_picture", "Heisenberg equation i∂_τa(p) = [a(p), H₀] with the (anti)commutator of "
               "the operator algebra and μN = 1; creators get the conjugate phase.",
-              sp.Eq(sp.Function("a_I")(p, tau), phase * sp.Function("a")(p)), A.EXACT)
+              sp.Eq(sp.Function(f"{species.name}_I")(p, tau), phase * sp.Function(species.name)(p)), A.EXACT)
     return phase, st
-
-
-def pair_vertex(labels: tuple, time: sp.Expr, phase: sp.Expr) -> tuple[sp.Expr, list, OperatorString, Step]:
-    """H_I(τ) = ½∫∫V(x−y)a*(x)a*(y)a(y)a(x) in momentum space, from a(x) = ∫μdp e^{icp·x}a(p).
-
-    The x, y integrals are done by the conventions: with x = y + r, ∫dr V(r)e^{−icq·r} = V̂(q) and
-    ∫dy e^{−icq·y} = Nδ(q). Returns ``(coefficient, [δ argument], string, Step)``: H_I(τ) is
-    ∫(coefficient)·δ(argument)·a*(p₁)a*(p₂)a(p₄)a(p₃) dp₁…dp₄, the coefficient holding μ⁴, N, V̂ and the
-    interaction-picture phases (annihilators ``phase``, creators its conjugate).
-    """
-    p1, p2, p3, p4 = labels
-    # a*(x) → e^{−icp₁x}, a*(y) → e^{−icp₂y}, a(y) → e^{icp₄y}, a(x) → e^{icp₃x}
-    exponent = sp.expand((sp.I * _c * (-p1 * _x - p2 * _y + p4 * _y + p3 * _x)).subs(_x, _y + _r))
-    q_r = sp.expand(-exponent.coeff(_r) / (sp.I * _c))
-    q_y = sp.expand(-exponent.coeff(_y) / (sp.I * _c))
-    p = sp.Symbol("p", real=True)
-    ph = sp.Integer(1)
-    for lab, creation in ((p1, True), (p2, True), (p4, False), (p3, False)):
-        one = phase.subs(tau, time).subs(p, lab)
-        ph *= sp.conjugate(one) if creation else one
-    ph = sp.powsimp(sp.expand(ph), combine="exp")
-    if ph.has(sp.conjugate):
-        raise DeriveError(f"could not conjugate the interaction-picture phase {phase}")
-    coefficient = sp.Rational(1, 2) * mu ** 4 * N * Vhat(q_r) * ph
-    string = create(_ONE, p1) * create(_ONE, p2) * annihilate(_ONE, p4) * annihilate(_ONE, p3)
-    st = Step("pair_vertex", "Fourier transform of H_I = ½∫∫V(x−y)a*(x)a*(y)a(y)a(x): x = y + r, "
-              "∫V(r)e^{−icq·r}dr = V̂(q), ∫e^{−icq·y}dy = Nδ(q); interaction-picture phases attached.",
-              sp.Eq(sp.Function("H_I")(time), sp.Integral(coefficient * sp.DiracDelta(q_y) * sp.Symbol(str(string)),
-                                                           *labels), evaluate=False), A.EXACT)
-    return coefficient, [q_y], string, st
 
 
 # ------------------------------------------------------------------------------------------- Wick step
@@ -198,103 +172,28 @@ def _integrate_deltas(args: list, variables: list) -> tuple[dict, list]:
     return subst, external
 
 
-def _contraction(left, right) -> tuple[sp.Expr, sp.Expr]:
-    """(δ argument, factor) of ⟨left right⟩/(Nδ): W for ⟨a*a⟩, 1 + θW for ⟨aa*⟩."""
+def _contraction(left, right, occupations: dict) -> tuple[sp.Expr, sp.Expr]:
+    """(δ argument, factor) of ⟨left right⟩/(Nδ): W for ⟨a*a⟩, 1 + θW for ⟨aa*⟩ (W, θ of the species)."""
     arg = left.momentum - right.momentum
-    return arg, (W(left.momentum) if left.is_creation else 1 + theta * W(left.momentum))
+    occ, stat = occupations[left.species]
+    return arg, (occ(left.momentum) if left.is_creation else 1 + stat * occ(left.momentum))
 
 
-def _frequencies(omega_sum: sp.Expr) -> dict:
-    """``{argument: integer coefficient}`` of a sum of ±ω(argument) (arguments expanded, zeros dropped)."""
-    out: dict = {}
-    omega_sum = sp.expand(omega_sum)
-    if omega_sum == 0:
-        return out
-    for term in sp.Add.make_args(omega_sum):
-        c, rest = term.as_coeff_Mul()
-        if not (isinstance(rest, sp.Function) and rest.func == omega):
-            raise DeriveError(f"phase is not a sum of dispersions: {omega_sum}")
-        arg = sp.expand(rest.args[0])
-        out[arg] = out.get(arg, 0) + c
-    return {a: c for a, c in out.items() if c != 0}
-
-
-def _canonical_labels(value: sp.Expr, free: list) -> tuple[int, sp.Expr]:
-    """Relabel the two free momenta so that the t₁-frequency is σΔ, Δ = ω(k)+ω(k₂)−ω(k₃)−ω(k+k₂−k₃).
-
-    Returns ``(σ, value without its phase)``; σ = 0 for a term whose frequency vanishes identically.
-    """
-    factors = sp.Mul.make_args(value)
-    if any(isinstance(f, sp.Add) and f.has(sp.exp) for f in factors):
-        raise DeriveError("the phase must be a factor of each pairing value")
-    exps = [f for f in factors if isinstance(f, sp.exp)]
-    expo = sp.expand(sum(f.args[0] for f in exps))
-    rest = value / sp.Mul(*exps)
-    freq_t1 = _frequencies(expo.coeff(t1) / sp.I)
-    freq_s = _frequencies(expo.coeff(s) / sp.I)
-    if sp.expand(expo - sp.I * t1 * sum(c * omega(a) for a, c in freq_t1.items())
-                 - sp.I * s * sum(c * omega(a) for a, c in freq_s.items())) != 0:
-        raise DeriveError(f"phase is not linear in t₁, s: {expo}")
-    if freq_t1 != {a: -c for a, c in freq_s.items()}:
-        raise DeriveError(f"phase is not a function of t₁ − s (stationarity fails): {expo}")
-    if not freq_t1:
-        return 0, rest
-    sigma = freq_t1.get(k)
-    if sigma not in (1, -1) or len(freq_t1) != 4 or any(abs(c) != 1 for c in freq_t1.values()):
-        raise DeriveError(f"frequency {freq_t1} is not of the form ±(ω(k) + ω₂ − ω₃ − ω₄)")
-    plus = [a for a, c in freq_t1.items() if c == sigma and a != k]
-    minus = sorted((a for a, c in freq_t1.items() if c == -sigma), key=sp.default_sort_key)
-    u, v = free
-    sol = sp.solve([plus[0] - k2, minus[0] - k3], [u, v], dict=True)
-    jac = sp.Matrix([[sp.diff(e, x) for x in (u, v)] for e in (plus[0], minus[0])]).det()
-    if len(sol) != 1 or abs(jac) != 1:
-        raise DeriveError(f"relabelling {free} → (k₂, k₃) is not unimodular (Jacobian {jac})")
-    sub = sol[0]
-    if sp.expand(minus[1].xreplace(sub) - (k + k2 - k3)) != 0:
-        raise DeriveError("momentum is not conserved by the relabelled frequency")
-    return sigma, sp.expand(rest.xreplace(sub))
-
-
-M = sp.Symbol("M", positive=True)   #: number of colours (Maxwell–Boltzmann statistics: M → ∞)
-_COLOUR_LINES = {"A": ((0, 3), (1, 2)), "B": ((0, 3), (1, 2)), "C": ((0, 1),)}   # a*(p₁)…a(p₃): colour at x
-
-
-def _colour_loops(key) -> int:
-    """Closed colour loops of a contraction pattern, not counting the loop through the observable n.
-
-    Nodes are the operators; edges are the colour lines of each vertex (a*(p₁)–a(p₃) at x, a*(p₂)–a(p₄) at y;
-    a*(k)–a(k') of n) and the contractions. Every node has degree 2, so the graph is a union of cycles.
-    """
-    parent: dict = {}
-
-    def find(x):
-        while parent.setdefault(x, x) != x:
-            x = parent[x]
-        return x
-
-    edges = [((b, i), (b, j)) for b, lines in _COLOUR_LINES.items() for i, j in lines
-             if any(b == n[0] for pair in key for n in pair)] + list(key)
-    for u, v in edges:
-        parent[find(u)] = find(v)
-    roots = {find(n) for pair in key for n in pair}
-    return len(roots) - 1
-
-
-def _expectation_terms(blocks: dict, coefficients: dict, deltas: dict, orderings: tuple, stat,
-                       variables: list, external: sp.Expr, colours: bool = False) -> tuple[list, dict]:
+def _expectation_terms(blocks: dict, coefficients: dict, deltas: dict, orderings: tuple, interaction: Interaction,
+                       variables: list, external: sp.Expr) -> tuple[list, dict]:
     """Sum over the surviving pairing keys of weight × contractions × vertex coefficients, δ's integrated.
 
-    Each result is divided by the external normalization Nδ(``external``) and k' is set to k. Returns the
-    list of values (one per key) and counts. ``colours=True``: M-component particles with a colour-blind
-    interaction, each colour with occupation W/M; a pattern gets M^{loops} (free colour sums), the observable
-    n_γ = W/M is rescaled by M (the limit M → ∞ is taken by :func:`_colour_limit` after the sum).
+    Each result is divided by the external normalization Nδ(``external``), k' is set to k and the interaction's
+    :meth:`~Interaction.pattern_value` hook is applied (θ substituted; colours: M^{loops}). Returns the list of
+    ``(value, free variables)`` (one per key) and counts.
     """
-    table, visited = pattern_table(blocks, orderings, stat)
+    table, visited = interaction.pattern_weights(blocks, orderings)
+    occupations = interaction.occupations()
     values = []
     for key, weight in sorted(table.items(), key=lambda kv: sp.default_sort_key(sorted(kv[0]))):
         args, factor = [], sp.Integer(1)
         for (lb, li), (rb, ri) in sorted(key):
-            arg, f = _contraction(blocks[lb][li], blocks[rb][ri])
+            arg, f = _contraction(blocks[lb][li], blocks[rb][ri], occupations)
             args.append(arg)
             factor *= N * f
         for name in blocks:
@@ -303,23 +202,10 @@ def _expectation_terms(blocks: dict, coefficients: dict, deltas: dict, orderings
         subst, ext = _integrate_deltas(args, variables)
         if len(ext) != 1 or sp.expand(ext[0] - external) != 0 and sp.expand(ext[0] + external) != 0:
             raise DeriveError(f"left-over δ's {ext} are not δ({external})")
-        val = (weight * factor / N).xreplace(subst).xreplace({kprime: k, theta: stat})
-        if colours:
-            val = val.replace(W, lambda arg: W(arg) / M) * M ** (_colour_loops(key) + 1)
+        val = (weight * factor / N).xreplace(subst).xreplace({kprime: k})
+        val = interaction.pattern_value(val, key)
         values.append((val, [v for v in variables if v not in subst]))
     return values, {"pairings visited": visited, "surviving keys": len(table)}
-
-
-def _colour_limit(expr: sp.Expr) -> sp.Expr:
-    """The M → ∞ limit of a sum of terms c·M^e: positive powers must cancel; the M⁰ coefficient is returned."""
-    powers: dict = {}
-    for term in sp.Add.make_args(sp.expand(expr)):
-        c, e = term.as_coeff_exponent(M)
-        powers[e] = powers.get(e, 0) + c
-    grow = {e: sp.expand(c) for e, c in powers.items() if e > 0 and sp.expand(c) != 0}
-    if grow:
-        raise LimitDoesNotExist(f"terms growing with the number of colours survive: {grow}")
-    return sp.expand(powers.get(0, sp.Integer(0)))
 
 
 def _kernel_pair() -> dict:
@@ -328,30 +214,53 @@ def _kernel_pair() -> dict:
             for sg in (1, -1)}
 
 
-@lru_cache(maxsize=8)
-def second_order_density(statistics, *, colours: bool = False) -> SecondOrderDensity:
-    """W_t(k) − W_0(k) to order λ² and its kinetic limit, for statistics θ ∈ {+1, −1, 0} (or the symbol θ).
+def _sum_expectations(a_terms, b_terms, observable, orderings, interaction, with_b: bool):
+    """Σ over vertex terms of :func:`_expectation_terms` for the nested commutator with the observable ``C``."""
+    values, counts = [], {"pairings visited": 0, "surviving keys": 0}
+    for ta in a_terms:
+        for tb in (b_terms if with_b else (None,)):
+            blocks = {"A": ta.string, "C": observable}
+            coefficients, deltas, variables = {"A": ta.coefficient}, {"A": list(ta.deltas)}, list(ta.labels)
+            if tb is not None:
+                blocks["B"] = tb.string
+                coefficients["B"], deltas["B"] = tb.coefficient, list(tb.deltas)
+                variables += list(tb.labels)
+            if not interaction.pattern_weights(blocks, orderings)[0]:
+                continue
+            vals, c = _expectation_terms(blocks, coefficients, deltas, orderings, interaction, variables,
+                                         k - kprime)
+            values += vals
+            counts = {key: counts[key] + c[key] for key in counts}
+    return values, counts
+
+
+def second_order_route(interaction: Interaction) -> SecondOrderRoute:
+    """W_t(k) − W_0(k) to order λ² and its kinetic limit for any :class:`~derive.expansion.vertices.Interaction`.
 
     .. math:: \\langle a^*(k)a(k')\\rangle_t - \\langle a^*(k)a(k')\\rangle_0
               = -\\lambda^2\\int_0^t dt_1\\int_0^{t_1} ds\\,\\langle[H_I(s),[H_I(t_1), a^*(k)a(k')]]\\rangle_0
               + O(\\lambda^3) = N\\delta(k-k')\\,(W_t(k) - W_0(k)),
 
-    the first-order term vanishing in a gauge- and translation-invariant quasifree state.
-    ``colours=True`` gives Maxwell–Boltzmann statistics as the M → ∞ limit of M colours (see
-    :func:`_expectation_terms`); the result must not depend on ``statistics`` then.
+    the first-order term vanishing in a gauge- and translation-invariant quasifree state. Each energy family
+    of the interaction gets its finite-time coefficients S_± and, after its symmetrization and the PV check,
+    the kinetic integrand S of ∫μ^n cδ(Δ) S.
     """
-    stat = sp.sympify(statistics)
-    d = Derivation(f"d/dt⟨n_k⟩ to second order in λ (θ = {stat})")
-    d = d.then(Step("model", "H = ∫μdk ω(k)a*(k)a(k) + λ·½∫∫V(x−y)a*(x)a*(y)a(y)a(x); initial state quasifree, "
-                    "gauge- and translation-invariant: ⟨a*(k)a(k')⟩ = Nδ(k−k')W(k); i∂_tρ = [H, ρ].",
+    d = Derivation(interaction.title)
+    d = d.then(Step("model", interaction.model_text,
                     sp.Eq(sp.Symbol("H"), sp.Symbol("H_0") + lam * sp.Symbol("H_I")), A.DEFINITION))
-    phase, st = interaction_picture()
+    phases = {}
+    for species, disp in interaction.dispersions().items():
+        phases[species], st = interaction_picture(dispersion=disp, species=species)
+        if len(phases) == 1:
+            first_phase_step = st
+        else:
+            first_phase_step = Step(st.name, st.description, sp.Tuple(first_phase_step.expr, st.expr), st.approximation)
+    d = d.then(first_phase_step)
+    a_terms, st = interaction.vertex("p", t1, phases)
     d = d.then(st)
-    pa, pb = sp.symbols("p1:5", real=True), sp.symbols("q1:5", real=True)
-    coef_a, delta_a, str_a, st = pair_vertex(pa, t1, phase)
-    d = d.then(st)
-    coef_b, delta_b, str_b, _ = pair_vertex(pb, s, phase)
-    n_op = create(_ONE, k) * annihilate(_ONE, kprime)
+    b_terms, _ = interaction.vertex("q", s, phases)
+    obs = interaction.observable
+    n_op = create(obs, k) * annihilate(obs, kprime)
     dyson = sp.Eq(sp.Symbol("<n>_t") - sp.Symbol("<n>_0"),
                   -sp.I * lam * sp.Integral(sp.Function("E")(sp.Symbol("[n,H_I(t1)]")), (t1, 0, t))
                   - lam ** 2 * sp.Integral(sp.Function("E")(sp.Symbol("[H_I(s),[H_I(t1),n]]")), (s, 0, t1), (t1, 0, t)),
@@ -360,11 +269,7 @@ def second_order_density(statistics, *, colours: bool = False) -> SecondOrderDen
                     "+ O(λ³); tr(n[H, X]) = tr([n, H]X); n = a*(k)a(k') commutes with H₀.",
                     dyson, A.TRUNCATION, ("terms of order λ³ and higher",)))
 
-    # first order: ⟨[n, A(t₁)]⟩ = ⟨nA⟩ − ⟨An⟩
-    blocks = {"A": str_a, "C": n_op}
-    first, c1 = _expectation_terms(blocks, {"A": coef_a}, {"A": delta_a}, ((1, "CA"), (-1, "AC")), stat,
-                                   list(pa), k - kprime) if _has_connected(blocks, ((1, "CA"), (-1, "AC")), stat) \
-        else ([], {"surviving keys": 0})
+    first, c1 = _sum_expectations(a_terms, (), n_op, ((1, "CA"), (-1, "AC")), interaction, with_b=False)
     first_sum = sp.expand(sum(v for v, _ in first))
     if first_sum != 0:
         raise DeriveError(f"first-order term does not vanish: {first_sum}")
@@ -373,60 +278,80 @@ def second_order_density(statistics, *, colours: bool = False) -> SecondOrderDen
                     "first-order term is zero (diagonal quasifree states are stationary for H₀).",
                     sp.Eq(sp.Function("E")(sp.Symbol("[n,H_I(t1)]")), first_sum), A.EXACT))
 
-    blocks = {"A": str_a, "B": str_b, "C": n_op}
-    values, counts = _expectation_terms(blocks, {"A": coef_a, "B": coef_b}, {"A": delta_a, "B": delta_b},
-                                        _ORDERINGS, stat, list(pa) + list(pb), k - kprime, colours)
-    d = d.then(Step("wick_double_commutator", "[B,[A,n]] = BAn − BnA − AnB + nAB (A = H_I(t₁), B = H_I(s)); each "
-                    "10-operator string contracted by the quasifree Wick rule, pairing weight θ^{crossings}, "
-                    f"⟨a*a⟩ = NδW, ⟨aa*⟩ = Nδ(1+θW). {counts['pairings visited']} pairings; disconnected patterns "
-                    f"cancel between orderings, {counts['surviving keys']} connected patterns survive.",
-                    sp.Eq(sp.Symbol("#patterns"), counts["surviving keys"]), A.AVERAGE,
+    values, counts = _sum_expectations(a_terms, b_terms, n_op, _ORDERINGS, interaction, with_b=True)
+    d = d.then(Step("wick_double_commutator", interaction.wick_text + f" {counts['pairings visited']} pairings; "
+                    f"disconnected patterns cancel between orderings, {counts['surviving keys']} connected patterns "
+                    "survive.", sp.Eq(sp.Symbol("#patterns"), counts["surviving keys"]), A.AVERAGE,
                     ("nothing: the state is quasifree (Wick's rule is exact)",)))
-    d = d.then(Step("momentum_deltas", "Six of the seven momentum δ's integrated (unit coefficients; Lebesgue "
-                    "weight 1); the seventh is Nδ(k − k') = the normalization of ⟨a*(k)a(k')⟩, divided out.",
+    n_vars = sum(len(v.labels) for v in a_terms[:1]) * 2
+    n_int = n_vars - interaction.free_momenta
+    d = d.then(Step("momentum_deltas", interaction.step_texts.get("momentum_deltas", f"{n_int} of the {n_int + 1}"
+                    " momentum δ's integrated (unit coefficients; Lebesgue weight 1); the last is Nδ(k − k') = the "
+                    "normalization of ⟨a*(k)a(k')⟩, divided out."),
                     sp.Eq(sp.Symbol("#terms"), len(values)), A.EXACT))
 
-    finite = {1: sp.Integer(0), -1: sp.Integer(0)}
+    finite = {name: {1: sp.Integer(0), -1: sp.Integer(0)} for name in interaction.families}
     static = sp.Integer(0)
+    extra: dict = {}            # families outside interaction.families (e.g. q = 0 forward terms): must cancel
     for val, free in values:
-        sigma, rest = _canonical_labels(val, free)
+        family, sigma, rest = interaction.canonical_labels(val, free, t1, s)
         if sigma == 0:
             static += rest
+        elif family in finite:
+            finite[family][sigma] += rest
         else:
-            finite[sigma] += rest
-    finite = {sg: sp.expand(-lam ** 2 * v) for sg, v in finite.items()}
-    static = sp.expand(static)
-    if colours:
-        finite = {sg: _colour_limit(v) for sg, v in finite.items()}
-        static = _colour_limit(static)
+            extra[(family, sigma)] = extra.get((family, sigma), 0) + rest
+    for key, value in extra.items():
+        if sp.expand(value) != 0:
+            raise LimitDoesNotExist(f"terms of the extra frequency family {key} do not cancel: {sp.expand(value)}")
+    discarded = {}
+    for name in finite:
+        for sg in (1, -1):
+            kept, dropped = interaction.finalize(sp.expand(-lam ** 2 * finite[name][sg]))
+            finite[name][sg] = kept
+            if dropped != 0:
+                discarded[(name, sg)] = dropped
+    static, _ = interaction.finalize(sp.expand(static))
     if static != 0:
         raise LimitDoesNotExist(f"a zero-frequency (secular t²) term survives: {static}")
-    d = d.then(Step("canonical_labels", "Free momenta renamed (unimodular maps) so that every phase is "
-                    "e^{±i(t₁−s)Δ}, Δ = ω(k)+ω(k₂)−ω(k₃)−ω(k₄), k₄ = k+k₂−k₃; zero-frequency terms cancel.",
-                    sp.Eq(sp.Symbol("S_+") , finite[1]), A.EXACT))
+    if interaction.finalize_text:
+        d = d.then(Step("one_particle_part", interaction.finalize_text,
+                        sp.Eq(sp.Symbol("#dropped"), len(discarded)), A.TRUNCATION,
+                        ("terms quadratic in the occupation W (Pauli blocking of other electrons)",)))
+    fam_text = ", ".join(f"{name}: Δ = {sp.sstr(delta)}" for name, delta in interaction.families.items())
+    first_family = next(iter(interaction.families))
+    d = d.then(Step("canonical_labels", interaction.step_texts.get("canonical_labels", "Free momenta renamed "
+                    "(unimodular maps) so that every phase is "
+                    f"e^(±i(t₁−s)Δ) with Δ of one energy family ({fam_text}); zero-frequency terms cancel."),
+                    sp.Eq(sp.Symbol("S_+"), finite[first_family][1]), A.EXACT))
     kernels = _kernel_pair()
-    density = sum(finite[sg] * sp.Function(f"K_{'+' if sg > 0 else '-'}")(Delta, t) for sg in (1, -1))
-    d = d.then(Step("finite_time", "Time-simplex integrals K_± = ∫₀^t dt₁∫₀^{t₁}ds e^{±i(t₁−s)Δ} (generic Δ ≠ 0): "
-                    "W_t(k) − W_0(k) = ∫μ²dk₂dk₃ (S₊K₊ + S₋K₋) + O(λ³).",
-                    sp.Eq(sp.Symbol("W_t(k) - W_0(k)"), sp.Integral(density, k2, k3), evaluate=False), A.EXACT))
+    density = sum(finite[name][sg] * sp.Function(f"K_{'+' if sg > 0 else '-'}")(Delta, t)
+                  for name in finite for sg in (1, -1))
+    free_syms = interaction.free_symbols
+    d = d.then(Step("finite_time", interaction.step_texts.get("finite_time", "Time-simplex integrals K_± = "
+                    "∫₀^t dt₁∫₀^{t₁}ds e^{±i(t₁−s)Δ} (generic Δ ≠ 0): "
+                    f"W_t(k) − W_0(k) = ∫μ^{interaction.free_momenta} Σ_families (S₊K₊ + S₋K₋) + O(λ³)."),
+                    sp.Eq(sp.Symbol("W_t(k) - W_0(k)"), sp.Integral(density, *free_syms), evaluate=False), A.EXACT))
     kernels_eq = [sp.Eq(sp.Symbol(f"K_{'+' if sg > 0 else '-'}"), kernels[sg]) for sg in (1, -1)]
     rates = [sp.Eq(sp.Symbol(f"dK_{'+' if sg > 0 else '-'}/dt"), sp.simplify(sp.diff(kernels[sg], t)))
              for sg in (1, -1)]
-    d = d.then(Step("time_factors", "Generic branch of the time integrals, and their t-derivatives (the rate form "
-                    "d/dt W_t(k) = ∫μ²dk₂dk₃ Σ_σ S_σ dK_σ/dt, dK_σ/dt = ∫₀^t e^{iσuΔ}du).",
+    d = d.then(Step("time_factors", interaction.step_texts.get("time_factors", "Generic branch of the time "
+                    "integrals, and their t-derivatives (the rate form "
+                    "d/dt W_t(k) = ∫μ^n Σ_σ S_σ dK_σ/dt, dK_σ/dt = ∫₀^t e^{iσuΔ}du)."),
                     sp.Tuple(*kernels_eq, *rates), A.EXACT))
 
-    sym = {sg: sp.expand((v + swap_34(v)) / 2) for sg, v in finite.items()}
-    pv_coefficient = sp.expand(sym[1] - sym[-1])
-    if pv_coefficient != 0:
-        raise LimitDoesNotExist(f"the principal-value part does not cancel: S₊ − S₋ = {pv_coefficient}")
+    sym = {name: {sg: interaction.symmetrize(name, v) for sg, v in fs.items()} for name, fs in finite.items()}
+    pv = {name: sp.expand(fs[1] - fs[-1]) for name, fs in sym.items()}
+    for name, coefficient in pv.items():
+        if coefficient != 0:
+            raise LimitDoesNotExist(f"the principal-value part does not cancel ({name}): S₊ − S₋ = {coefficient}")
     even = sp.simplify((kernels[1] + kernels[-1] - time_kernel(Delta)).rewrite(sp.exp))
     odd = sp.simplify(kernels[1] - kernels[-1])
     if even != 0:
         raise LimitDoesNotExist(f"K₊ + K₋ is not |∫₀^t e^(isΔ)ds|²: difference {even}")
-    d = d.then(Step("symmetrize", "k₃ ↔ k₄ (k₃ → k + k₂ − k₃, unit Jacobian) symmetrization: S₊ = S₋ = S, so "
-                    "S₊K₊ + S₋K₋ = S·(K₊ + K₋) + ½(S₊ − S₋)(K₊ − K₋) with K₊ + K₋ = 2(1 − cos Δt)/Δ².",
-                    sp.Eq(sp.Symbol("S_+ - S_-"), pv_coefficient), A.EXACT))
+    pv_expr = pv[first_family] if len(pv) == 1 else sp.Tuple(*pv.values())
+    d = d.then(Step("symmetrize", interaction.symmetrize_text,
+                    sp.Eq(sp.Symbol("S_+ - S_-"), pv_expr), A.EXACT))
     laplace, boundary, rate = retarded_rate(Delta)
     d = d.then(Step("principal_value", "+i0 route: ∫₀^∞e^{±isΔ−0s}ds = πδ(Δ) ± iPV(1/Δ); the PV (energy-shift) "
                     f"parts enter with the factor S₊ − S₋ = 0 (K₊ − K₋ = {sp.sstr(odd)} grows like t·PV(1/Δ)) and "
@@ -436,18 +361,34 @@ def second_order_density(statistics, *, colours: bool = False) -> SecondOrderDen
     weight, limit = weak_coupling_limit(time_kernel(Delta), Delta)
     if sp.simplify(weight - rate) != 0 and sp.simplify(weight * sp.DiracDelta(Delta) - rate) != 0:
         raise LimitDoesNotExist(f"kinetic weight {weight} disagrees with the +i0 route {rate}")
-    kernel = sp.expand((sym[1] / (lam ** 2 * mu ** 2)).subs(N, 1 / mu))
+    n_free = interaction.free_momenta
+    families = {name: Family(interaction.families[name], finite[name],
+                             sp.expand((sym[name][1] / (lam ** 2 * mu ** n_free)).subs(N, 1 / mu)))
+                for name in finite}
     d = d.then(Step("kinetic_limit", "t = τ/λ², λ → 0: λ²·2(1 − cos Δt)/Δ² → cτδ(Δ) with c = ∫K dΔ/t.",
                     sp.Eq(sp.Symbol("W_tau(k) - W_0(k)"),
-                          sp.Integral(mu ** 2 * limit * sp.Symbol("S"), k2, k3), evaluate=False), A.KINETIC_LIMIT,
-                    ("the O(λ³) remainder", "oscillating parts of the time kernel off Δ = 0")))
-    d = d.then(Step("collision_kernel", "C[W](k) = ∫μ²dk₂dk₃ cδ(Δ) S(k, k₂, k₃), with S derived above (μN = 1).",
-                    sp.Eq(sp.Symbol("S"), kernel), A.EXACT))
+                          sp.Integral(mu ** n_free * limit * sp.Symbol("S"), *free_syms), evaluate=False),
+                    A.KINETIC_LIMIT, ("the O(λ³) remainder", "oscillating parts of the time kernel off Δ = 0")))
+    kern_expr = families[first_family].kernel if len(families) == 1 else \
+        sp.Tuple(*[sp.Eq(sp.Symbol(f"S_{name}"), f.kernel) for name, f in families.items()])
+    d = d.then(Step("collision_kernel", interaction.step_texts.get(
+                    "collision_kernel", f"C[W](k) = ∫μ^{n_free} Σ_families cδ(Δ) S, with S derived above (μN = 1)."),
+                    sp.Eq(sp.Symbol("S"), kern_expr) if len(families) == 1 else kern_expr, A.EXACT))
     counts = {**counts, "terms": len(values)}
-    return SecondOrderDensity(derivation=d, finite_time=finite, time_factors=kernels, kernel=kernel,
-                              kinetic_weight=weight, counts=counts)
+    return SecondOrderRoute(derivation=d, families=families, time_factors=kernels, kinetic_weight=weight,
+                            counts=counts, discarded=discarded)
 
 
-def _has_connected(blocks, orderings, stat) -> bool:
-    return bool(pattern_table(blocks, orderings, stat)[0])
+@lru_cache(maxsize=8)
+def second_order_density(statistics, *, colours: bool = False) -> SecondOrderDensity:
+    """W_t(k) − W_0(k) to order λ² and its kinetic limit, for statistics θ ∈ {+1, −1, 0} (or the symbol θ).
 
+    The pair-interaction instance of :func:`second_order_route`. ``colours=True`` gives Maxwell–Boltzmann
+    statistics as the M → ∞ limit of M colours (:class:`~derive.expansion.vertices.PairInteraction`); the result
+    must not depend on ``statistics`` then.
+    """
+    route = second_order_route(PairInteraction(statistics=statistics, colours=colours))
+    fam = route.families["Delta"]
+    return SecondOrderDensity(derivation=route.derivation, finite_time=fam.finite_time,
+                              time_factors=route.time_factors, kernel=fam.kernel,
+                              kinetic_weight=route.kinetic_weight, counts=route.counts)
