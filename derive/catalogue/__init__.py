@@ -121,7 +121,7 @@ def parse_assignments(items: list[str] | None, what: str = "--param") -> dict:
 
 #: catalogue modules defining an ``ENTRY`` (each imports its heavy dependencies lazily)
 ENTRY_MODULES: tuple = ("einstein_rates", "energy_diffusion", "regularized_wigner", "uehling_uhlenbeck",
-                        "electron_phonon", "four_wave")
+                        "electron_phonon", "four_wave", "phonon_boltzmann")
 
 
 def _register_entries() -> None:

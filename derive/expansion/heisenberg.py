@@ -20,7 +20,9 @@ Only the vertex-specific pieces change between interactions (module :mod:`derive
 vertex terms (electron–phonon: absorption + emission strings; on-site: V̂ = U from the lattice transform), the
 pattern weights (θ^{cr}, or the mixed boson/fermion Wick sign), the canonical energy families (electron–phonon:
 absorption/emission shells, one free momentum q), the symmetrization and the post-processing (M → ∞ colour limit;
-the one-electron part linear in W).
+the one-electron part linear in W). A cubic phonon vertex (:mod:`derive.expansion.phonon_vertices`) also has
+patterns supported at k = k' = 0 (zero-mode lines); :meth:`~derive.expansion.vertices.Interaction.drops_external`
+lets an interaction drop them (counted as ``"zero-mode patterns"``; default: none, the old error).
 
 The expansion is done once with symbolic measure density ``mu`` and δ-normalization ``N`` of the momentum
 integrals (continuum: μ = (2π)^{-d}, N = (2π)^d; a ring of L sites: μ = 1/L, N = L with Kronecker δ's), so the
@@ -190,6 +192,7 @@ def _expectation_terms(blocks: dict, coefficients: dict, deltas: dict, orderings
     table, visited = interaction.pattern_weights(blocks, orderings)
     occupations = interaction.occupations()
     values = []
+    dropped = 0
     for key, weight in sorted(table.items(), key=lambda kv: sp.default_sort_key(sorted(kv[0]))):
         args, factor = [], sp.Integer(1)
         for (lb, li), (rb, ri) in sorted(key):
@@ -201,11 +204,14 @@ def _expectation_terms(blocks: dict, coefficients: dict, deltas: dict, orderings
             factor *= coefficients.get(name, 1)   # holds the N of its conservation δ
         subst, ext = _integrate_deltas(args, variables)
         if len(ext) != 1 or sp.expand(ext[0] - external) != 0 and sp.expand(ext[0] + external) != 0:
+            if interaction.drops_external(ext):       # e.g. zero-mode (k = k' = 0) terms of a cubic vertex
+                dropped += 1
+                continue
             raise DeriveError(f"left-over δ's {ext} are not δ({external})")
         val = (weight * factor / N).xreplace(subst).xreplace({kprime: k})
         val = interaction.pattern_value(val, key)
         values.append((val, [v for v in variables if v not in subst]))
-    return values, {"pairings visited": visited, "surviving keys": len(table)}
+    return values, {"pairings visited": visited, "surviving keys": len(table), "zero-mode patterns": dropped}
 
 
 def _kernel_pair() -> dict:
@@ -216,7 +222,7 @@ def _kernel_pair() -> dict:
 
 def _sum_expectations(a_terms, b_terms, observable, orderings, interaction, with_b: bool):
     """Σ over vertex terms of :func:`_expectation_terms` for the nested commutator with the observable ``C``."""
-    values, counts = [], {"pairings visited": 0, "surviving keys": 0}
+    values, counts = [], {"pairings visited": 0, "surviving keys": 0, "zero-mode patterns": 0}
     for ta in a_terms:
         for tb in (b_terms if with_b else (None,)):
             blocks = {"A": ta.string, "C": observable}

@@ -225,6 +225,13 @@ class Interaction:
         """Symmetrization of a family's S (a relabelling with unit Jacobian); default: none."""
         return sp.expand(expr)
 
+    def drops_external(self, external: list) -> bool:
+        """Whether a pattern whose left-over δ's are ``external`` (not δ(k − k')) is dropped (default: never).
+
+        A cubic phonon vertex has patterns supported at k = k' = 0 (zero-mode displacement); see
+        :mod:`derive.expansion.phonon_vertices`."""
+        return False
+
     symmetrize_text: str = "no relabelling needed"
     finalize_text: str = ""
     step_texts: dict = {}         # interaction-specific wording of generic steps (name → description)
