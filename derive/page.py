@@ -37,7 +37,8 @@ CHECK_MODELS = PAGE_MODELS + [{"space": "continuum", "dim": "3", "correlation": 
 
 
 #: catalogue modules that render their own page (``page_data`` / ``render_page`` / ``recheck``)
-PAGE_MODULES: tuple = ("einstein_rates", "energy_diffusion", "regularized_wigner", "electron_phonon", "four_wave")
+PAGE_MODULES: tuple = ("einstein_rates", "energy_diffusion", "regularized_wigner", "uehling_uhlenbeck", "electron_phonon",
+                        "four_wave", "phonon_boltzmann")
 
 
 def _module_pages(docs: Path, check: bool, refresh: bool) -> list[str]:

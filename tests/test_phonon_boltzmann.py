@@ -1,6 +1,7 @@
 """Three-phonon Boltzmann equation from the anharmonic Hamiltonian: typed references, certificates, exact dynamics."""
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import mpmath
@@ -8,12 +9,14 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive.catalogue.phonon_boltzmann import (ENTRY, certify_phonon, collision_moment, phonon_route,
+from derive.catalogue.phonon_boltzmann import (ENTRY, QUADRATURE_CASES, RING_PARAMETERS, RING_RUN, certify_phonon,
+                                               collision_moment, phonon_route, quadrature_rows, recheck, render_page,
                                                ring_density_change)
 from derive.errors import CertificateFailed, ParameterError, UnknownNameError
 from derive.expansion.phonon_vertices import V3
 from derive.expansion.vertices import Omega, W, k, q
 from kernels.exact.anharmonic import AnharmonicRing, phonon_second_order_coefficient, vertex_hat
+from kernels.quadrature.phonon_reference import reference_phonon_collision, resonant_momenta
 
 # ------------------------------------------------------------ independently typed reference (Fermi golden rule)
 # H₃ = Σ V (b + b*)(b + b*)(b + b*), V symmetric: the normal-ordered b*b*b part is 3V b*_p b*_p' b_{p+p'} summed over
@@ -77,29 +80,12 @@ def test_certificates_present_and_can_fail(equation):
 
 
 # --------------------------------------------------------------- pointwise values: closed-form resonant roots
-def _reference_collision(kv: float, vertex, occupation) -> mpmath.mpf:
-    """Ω = 1 + cos(2πk)/2: split roots from cos π(2q − k) = (Ω(k) − 2)/cos πk, merge roots from
-    sin π(k + 2q) = −Ω(k)/sin πk (triple: Δ ≥ 3/2, none); C = Σ 2πS_ref/|∂_qΔ| at 30 digits."""
-    mpmath.mp.dps = 30
-    om = lambda x: 1 + mpmath.cos(2 * mpmath.pi * x) / 2  # noqa: E731
-    kv = mpmath.mpf(kv)
-    w = occupation
-    total = mpmath.mpf(0)
-    r = (om(kv) - 2) / mpmath.cos(mpmath.pi * kv)
-    if abs(r) < 1:
-        for sgn in (1, -1):
-            qq = (kv + sgn * mpmath.acos(r) / mpmath.pi) / 2
-            delta = lambda x: om(kv) - om(x) - om(kv - x)  # noqa: E731
-            f = (1 + w(kv)) * w(qq) * w(kv - qq) - w(kv) * (1 + w(qq)) * (1 + w(kv - qq))
-            total += 2 * mpmath.pi * 18 * vertex(kv, -qq, qq - kv) ** 2 * f / abs(mpmath.diff(delta, qq))
-    s = -om(kv) / mpmath.sin(mpmath.pi * kv)
-    if abs(s) < 1:
-        for y in (mpmath.asin(s) / mpmath.pi, 1 - mpmath.asin(s) / mpmath.pi):
-            qq = (y - kv) / 2
-            delta = lambda x: om(kv) + om(x) - om(kv + x)  # noqa: E731
-            f = (1 + w(kv)) * (1 + w(qq)) * w(kv + qq) - w(kv) * w(qq) * (1 + w(kv + qq))
-            total += 2 * mpmath.pi * 36 * vertex(kv, qq, -kv - qq) ** 2 * f / abs(mpmath.diff(delta, qq))
-    return total
+# The closed-form reference (roots of Δ in the relative coordinate y = 2q ∓ k, analytic Jacobians, 30 digits)
+# lives in kernels/quadrature/phonon_reference.py and also feeds the page's quadrature table.
+def _reference_collision(kv: float, vertex, occupation) -> float:
+    ref = reference_phonon_collision(kv, vertex, occupation)
+    assert ref.error <= 1e-25 * max(1.0, abs(ref.value))
+    return ref.value
 
 
 @pytest.mark.parametrize("v3_text,vertex", [
@@ -114,7 +100,7 @@ def test_collision_against_closed_form_roots(v3_text, vertex):
     try:
         nonzero = 0
         for kv in (0.05, 0.13, -0.21, 0.3, 0.41):
-            ref = float(_reference_collision(kv, vertex, occ))
+            ref = _reference_collision(kv, vertex, occ)
             est = ENTRY.evaluate_quantity(eq, "collision", {"k": str(kv)})
             assert abs(est.value - ref) <= 1e-11 * max(1.0, abs(ref))
             assert abs(est.value - ref) <= est.error + 1e-12 * max(1.0, abs(ref))
@@ -143,15 +129,14 @@ def test_energy_conserved_number_not_and_entropy_grows(equation):
 
 
 # -------------------------------------------------------------------------------- exact dynamics on a ring
-OMEGA = (1.3, 0.9, 0.9)
-RING = AnharmonicRing(3, phonon=OMEGA, weights=tuple(1 / np.sqrt(2 * np.array(OMEGA))),
-                      occupations=(0.12, 0.08, 0.15), alpha=0.7, beta=0.3, cutoff=14)
-TIME = 1.7
+OMEGA = RING_PARAMETERS["phonon"]             # (1.3, 0.9, 0.9); shared with the page's exact-dynamics table
+RING = AnharmonicRing(**RING_PARAMETERS, weights=tuple(1 / np.sqrt(2 * np.array(OMEGA))))
+LAMBDA, TIME = RING_RUN                         # (0.0015, 1.7)
 
 
 @pytest.fixture(scope="module")
 def ring_exact():
-    return phonon_second_order_coefficient(RING, TIME, coupling=0.0015)
+    return phonon_second_order_coefficient(RING, TIME, coupling=LAMBDA)
 
 
 def _predict(route):
@@ -210,3 +195,73 @@ def test_unknown_parameter_and_acoustic_chain():
         assert abs(est.value) < 1e-12 and est.error < 1e-9     # d = 1 acoustic: only trivial (q = 0) resonances
     with pytest.raises(ParameterError, match="one lattice momentum"):
         ENTRY.evaluate_quantity(acoustic, "collision", {"k": "0.1,0.2"})
+
+
+# ------------------------------------------------------------------------------------------ generated page
+def test_reference_roots_are_resonant():
+    """The closed-form roots solve Δ_f = 0 and their Jacobians equal |∂_qΔ_f| (checked by mpmath.diff here)."""
+    om = lambda x: 1 + mpmath.cos(2 * mpmath.pi * x) / 2  # noqa: E731
+    mpmath.mp.dps = 30
+    try:
+        for kv, fam, delta in ((0.13, "split", lambda kk, x: om(kk) - om(x) - om(kk - x)),
+                               (0.36, "merge", lambda kk, x: om(kk) + om(x) - om(kk + x))):
+            roots = resonant_momenta(kv)
+            assert len(roots[fam]) == 2 and not roots["merge" if fam == "split" else "split"]
+            for qq, jac in roots[fam]:
+                assert abs(delta(mpmath.mpf(kv), qq)) < 1e-25
+                assert abs(abs(mpmath.diff(lambda x: delta(mpmath.mpf(kv), x), qq)) - jac) < 1e-20
+        assert resonant_momenta(0.25) == {"split": [], "merge": []}      # gap between the thresholds
+    finally:
+        mpmath.mp.dps = 15
+
+
+def _page_data_small():
+    """Real quadrature rows (one momentum per case, split and merge regime); the exact-ring and residual rows are
+    formatting fixtures here (their computation is tested above)."""
+    cases = ((QUADRATURE_CASES[0][0], QUADRATURE_CASES[0][1], (0.36,)),
+             (QUADRATURE_CASES[1][0], QUADRATURE_CASES[1][1], (-0.17,)))
+    return {"quadrature": quadrature_rows(cases),
+            "exact": {"rows": [{"lambda": 0.0015, "t": 1.7, "k_index": 1, "exact": 0.5, "formula": 0.5,
+                                "rel_diff": 2e-8, "error": 3e-7, "within_error": True}],
+                      "zero_mode": {"exact": 5.75, "formula": 0.33, "error": 1e-6}},
+            "certificate_residuals": [{"certificate": "energy conservation", "test": "fixture |C|", "residual": 1e-12,
+                                       "error": 1e-10, "expected": "0"}]}
+
+
+@pytest.fixture(scope="module")
+def page_small():
+    return _page_data_small()
+
+
+def test_quadrature_rows_match_independent_reference(page_small):
+    rows = page_small["quadrature"]
+    assert [r["case"] for r in rows] == [QUADRATURE_CASES[0][0], QUADRATURE_CASES[1][0]]
+    for r in rows:
+        assert r["inside"] and r["rel_diff"] <= 1e-11 and abs(r["reference"]) > 1e-2
+        assert r["reference_error"] <= 1e-25 * abs(r["reference"])
+
+
+def test_render_page_deterministic_with_sections(page_small):
+    text = render_page(page_small)
+    assert text == render_page(page_small)
+    assert text.startswith("# Three-phonon (Peierls) Boltzmann equation")
+    assert "_Generated by `derive docs` from the derivation — do not edit._" in text
+    for head in ("## Model and scaling", "## Conventions", "## Derivation", "## Derived equation and constants",
+                 "## Certificates", "## Quadrature table", "## Exact dynamics on a ring", "## Errata applied"):
+        assert head in text
+    assert "### 1. `" in text and "`substitute_model` — substitution" in text and "Discards: " in text
+    for cert in ("kernel symmetries", "energy conservation", "no number conservation", "Bose–Einstein with μ = 0",
+                 "entropy production ≥ 0"):
+        assert f"| {cert} |" in text
+    assert text.count(f"| {QUADRATURE_CASES[0][0]} |") == 1 and text.count(f"| {QUADRATURE_CASES[1][0]} |") == 1
+    assert "36 \\pi" in text and "triple family drops out" in text and "zero mode k = 0 is excluded" in text
+    assert "no constant" in text and "Four-phonon processes" in text and "not yet derived" in text
+    assert "\\|C" in text                                        # pipes inside table cells are escaped
+
+
+def test_recheck_detects_altered_number(page_small):
+    assert recheck(page_small) == []
+    altered = copy.deepcopy(page_small)
+    altered["quadrature"][0]["kernel"] *= 1 + 1e-10
+    assert len(recheck(altered)) == 1
+    assert recheck({"quadrature": []})

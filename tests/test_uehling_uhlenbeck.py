@@ -194,7 +194,7 @@ def test_wrong_statistics_fails_the_exact_check(boson_exact):
     ({"potential": "exp(I*q)"}, "complex"),
     ({"statistics": "anyon"}, "unknown statistics"),
     ({"potential": "exp(-q**"}, "cannot parse"),
-    ({"occupation": "exp(-p**2)"}, "only"),
+    ({"occupation": "exp(-p**2)"}, "unknown name .p."),
     ({"occupation": "-exp(-k**2)"}, "negative"),
     ({"dim": "4"}, "dim"),
 ])
