@@ -82,6 +82,20 @@ class Derivation:
                 lines.append("      discards: " + "; ".join(st.discards))
         return "\n".join(lines)
 
+    def markdown_lines(self, skip=()) -> list[str]:
+        """The steps as Markdown (``### i. `name` — approximation``, description, ``$$ latex $$``, discards), the
+        format of every generated equation page; steps named in ``skip`` are left out (numbering stays dense)."""
+        lines: list[str] = []
+        i = 0
+        for st in self.steps:
+            if st.name in skip:
+                continue
+            i += 1
+            lines += [f"### {i}. `{st.name}` — {st.approximation.value}", "", st.description, "", f"$$ {st.latex} $$", ""]
+            if st.discards:
+                lines += ["Discards: " + "; ".join(st.discards) + ".", ""]
+        return lines
+
     def _repr_latex_(self) -> str:
         rows = [r"\text{%s}" % self.title]
         for i, st in enumerate(self.steps, 1):

@@ -197,11 +197,7 @@ def render_linear_boltzmann(data_dir: Path, check_rows: list[dict], plot_hash: s
          "**Sources.** Seed 003 §5 (Chen), seed 004 (4.2)–(4.4) (Spohn), converted to the project's conventions.", "",
          "## Conventions", "", "Lattice:", "", eq.conventions, "", "Continuum:", "", cont.conventions, "",
          "## Derivation (lattice, d = 3, i.i.d. potential; every model runs the same steps)", ""]
-    for i, st in enumerate(eq.derivation.steps, 1):
-        L.append(f"### {i}. `{st.name}` — {st.approximation.value}")
-        L += ["", st.description, "", f"$$ {st.latex} $$", ""]
-        if st.discards:
-            L += ["Discards: " + "; ".join(st.discards) + ".", ""]
+    L += eq.derivation.markdown_lines()
     L += ["## The derived equation", "", f"$$ {sp.latex(eq.equation)} $$", "",
           "Derived constants: " + ", ".join(f"{k} = ${sp.latex(v)}$" for k, v in eq.constants.items()) + ".", "",
           "Cross-sections σ(k, p) derived for each model (measure density μ with respect to Lebesgue dp):", "",

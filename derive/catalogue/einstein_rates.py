@@ -351,18 +351,6 @@ def _fmt(x, digits=3):
     return "—" if x is None else f"{x:.{digits}e}" if abs(x) < 1e-2 or abs(x) >= 1e3 else f"{x:.{digits + 1}g}"
 
 
-def _steps_md(derivation, skip=()) -> list[str]:
-    lines = []
-    i = 0
-    for st in derivation.steps:
-        if st.name in skip:
-            continue
-        i += 1
-        lines += [f"### {i}. `{st.name}` — {st.approximation.value}", "", st.description, "",
-                  f"$$ {st.latex} $$", ""]
-        if st.discards:
-            lines += ["Discards: " + "; ".join(st.discards) + ".", ""]
-    return lines
 
 
 def _conv_md(rows, extra=None) -> list[str]:
@@ -408,11 +396,11 @@ def render_page(data: dict) -> str:
          "to the project's conventions.", "",
          "## Conventions", "", eq.conventions, "",
          "## Derivation (default model: two levels, periodic forcing)", ""]
-    L += _steps_md(eq.derivation)
+    L += eq.derivation.markdown_lines()
     L += ["## Quasi-periodic forcing: the steps that differ (three-level example, ω = (1, √2))", ""]
-    L += _steps_md(quasi_der, skip={s.name for s in eq.derivation.steps} - {"fast_average"})
+    L += quasi_der.markdown_lines(skip={s.name for s in eq.derivation.steps} - {"fast_average"})
     L += ["## Random forcing: correlation-integral derivation (telegraph example)", ""]
-    L += _steps_md(tel_eq.derivation)
+    L += tel_eq.derivation.markdown_lines()
     L += ["## Derived equation and constants", "",
           f"$$ {sp.latex(eq.equation)} $$", "",
           f"- Lorentzian constant (two-level symbolic engine run): $c = {sp.latex(c)}$.",

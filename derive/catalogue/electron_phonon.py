@@ -532,13 +532,6 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|")
 
 
-def _steps_md(derivation) -> list[str]:
-    lines = []
-    for i, st in enumerate(derivation.steps, 1):
-        lines += [f"### {i}. `{st.name}` — {st.approximation.value}", "", st.description, "", f"$$ {st.latex} $$", ""]
-        if st.discards:
-            lines += ["Discards: " + "; ".join(st.discards) + ".", ""]
-    return lines
 
 
 def render_page(data: dict) -> str:
@@ -557,7 +550,7 @@ def render_page(data: dict) -> str:
          "absorption.", "",
          "## Conventions", "", eq.conventions, "",
          "## Derivation", ""]
-    L += _steps_md(eq.derivation)
+    L += eq.derivation.markdown_lines()
     L += ["## Derived equation and constants", "", f"$$ {sp.latex(eq.equation)} $$", ""]
     for key in ("Delta absorption", "S absorption", "Delta emission", "S emission", "thermal occupation"):
         L.append(f"- {key}: ${sp.latex(eq.results[key])}$")

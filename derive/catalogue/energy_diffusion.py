@@ -173,13 +173,7 @@ def render_page(data: dict) -> str:
          r"\varepsilon^{-2}\gamma\,(Pf - f),\qquad Pf = \Pi f(H_0)$$", "",
          "## Conventions", "", eq.conventions, "",
          "## Derivation", ""]
-    for i, st in enumerate(eq.derivation.steps, 1):
-        L.append(f"{i}. **{st.name}** ({st.approximation.value}). {st.description}")
-        L.append("")
-        L.append(f"   $$ {st.latex} $$")
-        if st.discards:
-            L.append(f"   Discards: {'; '.join(st.discards)}.")
-        L.append("")
+    L += eq.derivation.markdown_lines()
     L += ["## Derived equation and constants", "", f"$$ {sp.latex(eq.equation)} $$", ""]
     for k, v in eq.results.items():
         L.append(f"- {k}: $${sp.latex(v)}$$")

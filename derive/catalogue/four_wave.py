@@ -405,13 +405,6 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|")
 
 
-def _steps_md(derivation) -> list[str]:
-    lines = []
-    for i, st in enumerate(derivation.steps, 1):
-        lines += [f"### {i}. `{st.name}` — {st.approximation.value}", "", st.description, "", f"$$ {st.latex} $$", ""]
-        if st.discards:
-            lines += ["Discards: " + "; ".join(st.discards) + ".", ""]
-    return lines
 
 
 def render_page(data: dict) -> str:
@@ -431,7 +424,7 @@ def render_page(data: dict) -> str:
          "the four-wave equation.", "",
          "## Conventions", "", eq.conventions, "",
          "## Derivation", ""]
-    L += _steps_md(eq.derivation)
+    L += eq.derivation.markdown_lines()
     L += ["## Derived equation and constants", "", f"$$ {sp.latex(eq.equation)} $$", "",
           f"- quantum kernel: ${sp.latex(eq.results['quantum kernel S(k,k2,k3)'])}$",
           f"- four-wave integrand F: ${sp.latex(eq.results['four-wave integrand F'])}$",

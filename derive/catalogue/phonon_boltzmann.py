@@ -550,13 +550,6 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|")
 
 
-def _steps_md(derivation) -> list[str]:
-    lines = []
-    for i, st in enumerate(derivation.steps, 1):
-        lines += [f"### {i}. `{st.name}` — {st.approximation.value}", "", st.description, "", f"$$ {st.latex} $$", ""]
-        if st.discards:
-            lines += ["Discards: " + "; ".join(st.discards) + ".", ""]
-    return lines
 
 
 def render_page(data: dict) -> str:
@@ -576,7 +569,7 @@ def render_page(data: dict) -> str:
          "Boltzmann equation with 1 ↔ 2 splitting and merging; the phonon number is not conserved.", "",
          "## Conventions", "", eq.conventions, "",
          "## Derivation", ""]
-    L += _steps_md(eq.derivation)
+    L += eq.derivation.markdown_lines()
     c = eq.constants[_KEY]
     L += ["## Derived equation and constants", "", f"$$ {sp.latex(eq.equation)} $$", ""]
     for fam in FAMILIES:

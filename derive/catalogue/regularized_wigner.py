@@ -337,13 +337,6 @@ def _fmt(x, digits: int = 3) -> str:
     return "—" if x is None else f"{x:.{digits}g}"
 
 
-def _steps_md(derivation) -> list[str]:
-    out = []
-    for i, st in enumerate(derivation.steps, 1):
-        out += [f"### {i}. `{st.name}` — {st.approximation.value}", "", st.description, "", f"$$ {st.latex} $$", ""]
-        if st.discards:
-            out += ["Discards: " + "; ".join(st.discards) + ".", ""]
-    return out
 
 
 def render_page(data: dict) -> str:
@@ -360,7 +353,7 @@ def render_page(data: dict) -> str:
          "process), δ → 0 (waves on δℤ^d with random phases: Riemann sum), θ → 0 (energy shell).", "",
          "## Conventions", "", eq.conventions, "",
          "## Derivation (d = 1, one wave, symbolic A, p, φ = 1 − χ̂(p), θ; other d and J run the same steps)", ""]
-    L += _steps_md(J1.derivation)
+    L += J1.derivation.markdown_lines()
     L += ["## The derived equation", "",
           f"$$ \\partial_\\tau W + k\\cdot\\nabla_X W = \\sum_{{j,\\sigma=\\pm}} r_{{j\\sigma}}(k)\\,"
           f"[W(k+\\sigma p_j) - W(k)],\\quad r_{{1+}}(k) = {sp.latex(J1.rates[(0, 1)])} $$", "",
