@@ -36,7 +36,8 @@ PAGE_MODELS = [
 CHECK_MODELS = PAGE_MODELS + [{"space": "continuum", "dim": "3", "correlation": "exp(-r)"}]
 
 
-#: catalogue modules that render their own page (``page_data`` / ``render_page`` / ``recheck``)
+#: catalogue entries with a page module in :mod:`derive.catalogue.pages` (``page_data`` / ``render_page`` /
+#: ``recheck``)
 PAGE_MODULES: tuple = ("einstein_rates", "energy_diffusion", "regularized_wigner", "uehling_uhlenbeck", "electron_phonon",
                         "four_wave", "phonon_boltzmann")
 
@@ -50,11 +51,8 @@ def _module_pages(docs: Path, check: bool, refresh: bool) -> list[str]:
     import importlib
     stale = []
     for mod_name in PAGE_MODULES:
-        try:
-            mod = importlib.import_module(f"derive.catalogue.{mod_name}")
-        except ModuleNotFoundError:
-            continue
-        name = mod.ENTRY.name
+        name = importlib.import_module(f"derive.catalogue.{mod_name}").ENTRY.name
+        mod = importlib.import_module(f"derive.catalogue.pages.{mod_name}")
         data_path = docs / "equations" / "data" / f"{name}.json"
         page_path = docs / "equations" / f"{name}.md"
         if check:

@@ -7,7 +7,8 @@ import pytest
 import sympy as sp
 from scipy.linalg import expm
 
-from derive.catalogue.einstein_rates import ENTRY, EXAMPLES, recheck, render_page
+from derive.catalogue.einstein_rates import ENTRY
+from derive.catalogue.pages.einstein_rates import EXAMPLES, recheck, render_page
 from derive.correctors import (
     CellProblemSingular, DegenerateLevels, NonHermitianCoupling, QuasiPeriodicForcing,
     RandomForcing, diagonal_projection, einstein_generator, einstein_rates, forced_rates, superop_commutator,

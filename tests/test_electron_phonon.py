@@ -261,7 +261,7 @@ def test_unknown_parameter():
 def _page_data_small():
     """Real quadrature rows (two cases, the acoustic one at the threshold k = 1 where the emission shell closes);
     the exact-ring and residual rows are formatting fixtures here (their computation is tested above)."""
-    from derive.catalogue.electron_phonon import QUADRATURE_CASES, quadrature_rows
+    from derive.catalogue.pages.electron_phonon import QUADRATURE_CASES, quadrature_rows
     cases = ((QUADRATURE_CASES[0][0], QUADRATURE_CASES[0][1], (1.6,)),
              (QUADRATURE_CASES[1][0], QUADRATURE_CASES[1][1], (1.0,)))
     return {"quadrature": quadrature_rows(cases),
@@ -295,7 +295,7 @@ def test_quadrature_rows_match_independent_reference(page_small):
 
 
 def test_render_page_deterministic_with_sections(page_small):
-    from derive.catalogue.electron_phonon import render_page
+    from derive.catalogue.pages.electron_phonon import render_page
     text = render_page(page_small)
     assert text == render_page(page_small)
     assert text.startswith("# Electron–phonon")
@@ -311,7 +311,7 @@ def test_render_page_deterministic_with_sections(page_small):
 
 
 def test_recheck_detects_altered_number(page_small):
-    from derive.catalogue.electron_phonon import recheck
+    from derive.catalogue.pages.electron_phonon import recheck
     assert recheck(page_small) == []
     altered = copy.deepcopy(page_small)
     row = next(r for r in altered["quadrature"] if r["case"] == "optical" and r["quantity"] == "total-rate")

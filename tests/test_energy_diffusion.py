@@ -9,7 +9,8 @@ import pytest
 import sympy as sp
 from scipy.integrate import solve_ivp
 
-from derive.catalogue.energy_diffusion import ENTRY, recheck, render_page
+from derive.catalogue.energy_diffusion import ENTRY
+from derive.catalogue.pages.energy_diffusion import recheck, render_page
 from derive.correctors.energy_diffusion import (CriticalEnergy, E, EnergyBelowMinimum, NonConfiningHamiltonian, UnforcedModel,
                                                 certify_energy_diffusion, derive_energy_diffusion,
                                                 diffusion_coefficient, energy_diffusion_model, gamma, omega,

@@ -259,7 +259,7 @@ def test_bad_input(params, match):
 def page_small():
     """Real quadrature rows and certificate residuals (coarse grid); the exact-ring row is a formatting fixture
     (the same computation is the exact Fock-space test above)."""
-    from derive.catalogue.four_wave import QUADRATURE_CASES, certificate_residuals, quadrature_rows
+    from derive.catalogue.pages.four_wave import QUADRATURE_CASES, certificate_residuals, quadrature_rows
     cases = ((QUADRATURE_CASES[0][0], QUADRATURE_CASES[0][1], (0.23,)),
              (QUADRATURE_CASES[1][0], QUADRATURE_CASES[1][1], (0.41,)))
     return {"quadrature": quadrature_rows(cases), "certificate_residuals": certificate_residuals(n=64),
@@ -290,7 +290,7 @@ def test_reference_resolves_the_kink_and_scales_with_u():
 
 
 def test_render_page_deterministic_with_sections(page_small):
-    from derive.catalogue.four_wave import render_page
+    from derive.catalogue.pages.four_wave import render_page
     text = render_page(page_small)
     assert text == render_page(page_small)
     assert text.startswith("# Four-wave kinetic equation")
@@ -309,7 +309,7 @@ def test_render_page_deterministic_with_sections(page_small):
 def test_recheck_detects_altered_number(page_small):
     import copy
 
-    from derive.catalogue.four_wave import recheck
+    from derive.catalogue.pages.four_wave import recheck
     assert recheck(page_small) == []
     altered = copy.deepcopy(page_small)
     altered["quadrature"][1]["kernel"] *= 1 + 1e-10

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive.catalogue.phonon_boltzmann import (ENTRY, QUADRATURE_CASES, RING_PARAMETERS, RING_RUN, certify_phonon,
-                                               collision_moment, phonon_route, quadrature_rows, recheck, render_page,
-                                               ring_density_change)
+from derive.catalogue.pages.phonon_boltzmann import (QUADRATURE_CASES, RING_PARAMETERS, RING_RUN, quadrature_rows,
+                                                     recheck, render_page)
+from derive.catalogue.phonon_boltzmann import ENTRY, certify_phonon, collision_moment, phonon_route, ring_density_change
 from derive.errors import CertificateFailed, ParameterError, UnknownNameError
 from derive.expansion.phonon_vertices import V3
 from derive.expansion.vertices import Omega, W, k, q

@@ -9,6 +9,7 @@ import sympy as sp
 from scipy.integrate import quad_vec
 
 from derive.catalogue import regularized_wigner as rw
+from derive.catalogue.pages import regularized_wigner as rwp
 from derive.correctors.regularized_wigner import derive_jump_kernel, theta
 from derive.errors import DeriveError, ParameterError
 from kernels.exact.wigner_modes import (ModeLattice, exact_generator, jump_generator,
@@ -83,7 +84,7 @@ def test_riemann_identification_and_shell_weight():
 
 def test_sigma_matches_linear_boltzmann_cofactor_symbolically():
     from derive.pipeline import derive_equation
-    lb = derive_equation("linear-boltzmann", {**rw.LB_PARAMS, "dim": "2"})
+    lb = derive_equation("linear-boltzmann", {**rwp.LB_PARAMS, "dim": "2"})
     J = derive_jump_kernel(2, 1)
     q = [sp.Symbol(f"q_{i + 1}", real=True) for i in range(2)]
     R = lb.spectrum.xreplace({**dict(zip(lb.k, q)), **{pp: 0 for pp in lb.p}})
@@ -100,8 +101,8 @@ def test_sigma_matches_linear_boltzmann_cofactor_symbolically():
 def test_quadrature_of_q_theta_against_scipy_polar_integral():
     """Independent reference: polar coordinates around q = 0 (not around the shell), Gauss–Legendre in the angle
     split where k·q = 0, scipy's adaptive ``quad_vec`` in |q|; θ = 0.5, d = 2."""
-    weight, _, _ = rw.continuum_weights(2)
-    W, k = rw.test_density(rw.BUMP[2]), np.array(rw.K_POINT[2])
+    weight, _, _ = rwp.continuum_weights(2)
+    W, k = rwp.test_density(rwp.BUMP[2]), np.array(rwp.K_POINT[2])
     from kernels.exact.wigner_modes import shell_lorentzian_quadrature
     est = shell_lorentzian_quadrature(W, k, lambda kk, qq: weight(kk, qq, 0.5), 1.0, n=8)
     ak = np.arctan2(k[1], k[0])
@@ -120,13 +121,13 @@ def test_quadrature_of_q_theta_against_scipy_polar_integral():
 
 
 def test_riemann_sum_converges_to_q_theta():
-    rows = rw.delta_rows(deltas=(0.05, 0.025), cutoff=6.0)
+    rows = rwp.delta_rows(deltas=(0.05, 0.025), cutoff=6.0)
     for r in rows:
         assert abs(r["riemann"] - r["Q_theta"]) < 1e-3 * abs(r["Q_theta"])
 
 
 def test_theta_to_zero_matches_linear_boltzmann_with_constants():
-    rows = rw.theta_rows(2, thetas=(0.02, 0.01, 0.005), n=8)
+    rows = rwp.theta_rows(2, thetas=(0.02, 0.01, 0.005), n=8)
     diffs = np.array([r["diff"] for r in rows])
     ths = np.array([r["theta"] for r in rows])
     orders = observed_orders(ths, np.abs(diffs))[1:]
@@ -140,7 +141,7 @@ def test_theta_to_zero_matches_linear_boltzmann_with_constants():
 
 # ------------------------------------------------------------------------------------------ ε → 0 (exact)
 def test_exact_mode_reduction_converges_to_jump_process():
-    rows = rw.exact_rows(eps_values=(0.0125, 0.00625), n_modes=5, n_sites=14)
+    rows = rwp.exact_rows(eps_values=(0.0125, 0.00625), n_modes=5, n_sites=14)
     assert rows[-1]["error"] < 6e-3
     order = observed_orders([r["eps"] for r in rows], [r["error"] for r in rows])[1]
     assert 0.7 < order < 1.3
@@ -151,7 +152,7 @@ def test_exact_mode_reduction_converges_to_jump_process():
 
 def test_two_waves_exact_reduction_matches_sum_of_one_wave_rates():
     """Two non-resonant waves in d = 2: no cross-wave jumps, the jump chain of the one-wave rates is the limit."""
-    rows = rw.exact_rows(eps_values=(0.01, 0.005), example=rw.EXAMPLE2, k0=[0.3, 0.2], n_modes=2, n_sites=6,
+    rows = rwp.exact_rows(eps_values=(0.01, 0.005), example=rwp.EXAMPLE2, k0=[0.3, 0.2], n_modes=2, n_sites=6,
                          extra_modes=1)
     assert rows[-1]["error"] < 3e-3
     order = observed_orders([r["eps"] for r in rows], [r["error"] for r in rows])[1]
@@ -193,7 +194,7 @@ def test_conservation_detailed_balance_positivity_and_l2_dissipation():
 
 
 def test_detailed_balance_on_the_shell():
-    weight, _, _ = rw.continuum_weights(2)
+    weight, _, _ = rwp.continuum_weights(2)
     k, p = np.array([[0.8, 0.1]]), np.array([[0.2, 0.75]])  # any pair: R even and ((k+p)/2)·(p−k) odd
     assert float(weight(k, p - k, 0.01)[0]) == pytest.approx(float(weight(p, k - p, 0.01)[0]), rel=1e-12)
 
@@ -241,15 +242,15 @@ def test_bad_evaluation_points_and_bragg_warning():
 
 
 def test_page_render_is_deterministic_and_recheck_detects_change():
-    rows = rw.exact_rows(eps_values=(0.05,), n_modes=3, n_sites=8)
+    rows = rwp.exact_rows(eps_values=(0.05,), n_modes=3, n_sites=8)
     for r in rows:
         r["order"] = None
     th = {"2": [{"theta": 0.1, "Q_theta": 0.0, "quad_error": 0.0, "C_LB": 0.0, "C_LB_error": 0.0, "diff": 0.0,
                  "order": None}]}
-    data = {"example": rw.EXAMPLE, "exact": {**rw.EXACT, "n_modes": 3, "n_sites": 8}, "exact_rows": rows,
+    data = {"example": rwp.EXAMPLE, "exact": {**rwp.EXACT, "n_modes": 3, "n_sites": 8}, "exact_rows": rows,
             "delta_rows": [], "theta_rows": th, "k_point": {"2": [1.0, 0.3]}, "bump": {"2": [0.5, 0.2]}}
-    page = rw.render_page(data)
-    assert page == rw.render_page(data)
+    page = rwp.render_page(data)
+    assert page == rwp.render_page(data)
     assert "do not edit" in page and "Errata applied" in page and "$$" in page
-    stale = rw.recheck(data)
+    stale = rwp.recheck(data)
     assert len(stale) == 2 and all("θ = 0.1" in s for s in stale)   # the zeros above are not the true values
