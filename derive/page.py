@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
+from derive.catalogue.pages._markdown import certificates_table
 from derive.equations.certificates import certify
 from derive.pipeline import derive_equation, kernels_for
 
@@ -204,9 +205,7 @@ def render_linear_boltzmann(data_dir: Path, check_rows: list[dict], plot_hash: s
         e = derive_equation(NAME, params)
         L.append(f"| {_label(params)} | ${sp.latex(e.measure)}$ | ${sp.latex(e.cross_section)}$ | "
                  f"${sp.latex(sp.Matrix(e.velocity).T)}$ |")
-    L += ["", "## Certificates", "", "| property | statement | method |", "|---|---|---|"]
-    for c in certify(eq):
-        L.append(f"| {c.name} | ${c.statement}$ | {c.method} |")
+    L += ["", "## Certificates", ""] + certificates_table(certify(eq))
     L += ["", "The same five certificates hold for every model in the table above (tests assert it).", "",
           "## Kernels against independent quadrature", "",
           "Each kernel (co-area shell integration, `kernels/`) against mpmath quadrature at 30 digits in a "

@@ -10,6 +10,7 @@ import numpy as np
 import sympy as sp
 
 from derive.catalogue.einstein_rates import ENTRY, derive
+from derive.catalogue.pages._markdown import certificates_table
 from derive.correctors.einstein import (
     PeriodicForcing, RandomForcing, einstein_generator, einstein_rates, forced_rates, lorentzian_constant,
     lorentzian_delta_weight, telegraph_correlation,
@@ -216,9 +217,8 @@ def render_page(data: dict) -> str:
           f"- Symbolic two-level rate, telegraph noise with $C(s) = {sp.latex(Ctel)}$ (derived from the telegraph "
           "generator):", "", f"$$ A(0,1) = {sp.latex(tel01)} $$", "",
           "- Default model rates (numeric):", "", f"$$ A = {sp.latex(eq.results['rates'])} $$", "",
-          "## Certificates", "", "| certificate | statement | method |", "|---|---|---|"]
-    for cert in list(eq.certificates) + [c_ for c_ in tel_eq.certificates if c_.name == "bochner"]:
-        L.append(f"| {cert.name} | ${cert.statement}$ | {cert.method} |")
+          "## Certificates", ""]
+    L += certificates_table(list(eq.certificates) + [c_ for c_ in tel_eq.certificates if c_.name == "bochner"])
     L += ["", "## Worked examples: ε → 0 against exact dynamics", ""]
     ex = data.get("examples", {})
     if "two-level" in ex:

@@ -15,6 +15,7 @@ from derive.catalogue.electron_phonon import (
     ENTRY, ElectronPhononModel, build_model, collision_value, derive, electron_phonon_route, k_radial, q_radial,
     ring_density_change, total_rate,
 )
+from derive.catalogue.pages._markdown import cell, certificates_table, fmt
 from derive.ir import DerivedEquation
 
 __all__ = ['page_data', 'render_page', 'recheck', 'quadrature_rows', 'exact_rows', 'certificate_residuals']
@@ -143,17 +144,6 @@ def page_data(progress: bool = False) -> dict:
     return json.loads(json.dumps(out))
 
 
-def _fmt(x: float, digits: int = 3) -> str:
-    return f"{x:.{digits}e}"
-
-
-def _cell(text: str) -> str:
-    """A Markdown table cell: literal pipes (|k|, F(k₂,k|k₄,k₃)) escaped."""
-    return str(text).replace("|", "\\|")
-
-
-
-
 def render_page(data: dict) -> str:
     """The Markdown page (deterministic; re-derives the default model live, a few seconds)."""
     eq = derive(build_model({}))
@@ -176,13 +166,11 @@ def render_page(data: dict) -> str:
         L.append(f"- {key}: ${sp.latex(eq.results[key])}$")
     for key, val in eq.constants.items():
         L.append(f"- {key}: ${sp.latex(val)}$")
-    L += ["", "## Certificates", "", "| certificate | statement | method |", "|---|---|---|"]
-    for cert in eq.certificates:
-        L.append(f"| {cert.name} | ${_cell(cert.statement)}$ | {_cell(cert.method)} |")
+    L += ["", "## Certificates", ""] + certificates_table(eq.certificates)
     L += ["", "Evaluated numerically (d = 3, co-area kernels):", "", "| certificate | test | residual | expected |",
           "|---|---|---|---|"]
     for r in data.get("certificate_residuals", []):
-        L.append(f"| {r['certificate']} | {_cell(r['test'])} | {_fmt(r['residual'])} | {_cell(r['expected'])} |")
+        L.append(f"| {r['certificate']} | {cell(r['test'])} | {fmt(r['residual'])} | {cell(r['expected'])} |")
     L += ["", "## Quadrature table (d = 3)", "",
           "Kernel: co-area formula in (|q|, polar angle), δ solved for the angle, Gauss–Legendre 40/80 on the "
           "allowed |q|-intervals (error = difference of the two rules). Reference: "
@@ -194,8 +182,8 @@ def render_page(data: dict) -> str:
     L += ["", "| case | quantity | k | kernel | kernel error | mpmath reference | relative difference | inside error |",
           "|---|---|---|---|---|---|---|---|"]
     for r in data.get("quadrature", []):
-        L.append(f"| {r['case']} | {r['quantity']} | {r['k']} | {r['kernel']:.15g} | {_fmt(r['kernel_error'], 1)} | "
-                 f"{r['reference']:.15g} | {_fmt(r['rel_diff'], 1)} | {'yes' if r['inside'] else 'NO'} |")
+        L.append(f"| {r['case']} | {r['quantity']} | {r['k']} | {r['kernel']:.15g} | {fmt(r['kernel_error'], 1)} | "
+                 f"{r['reference']:.15g} | {fmt(r['rel_diff'], 1)} | {'yes' if r['inside'] else 'NO'} |")
     ring = data.get("ring", RING_PARAMETERS)
     L += ["", "## Exact dynamics on a ring", "",
           f"One electron on a ring of L = {ring['L']} sites with ω = {tuple(ring['omega'])}, phonons Ω = "
@@ -210,8 +198,8 @@ def render_page(data: dict) -> str:
           "|---|---|---|---|---|---|---|---|---|"]
     for r in data.get("exact", []):
         L.append(f"| {r['lambda']} | {r['t']} | {r['k_index']} | {r['exact']:.12g} | {r['formula']:.12g} | "
-                 f"{_fmt(r['rel_diff'], 1)} | {_fmt(r['error'], 1)} | {'yes' if r['within_error'] else 'NO'} | "
-                 f"{_fmt(r['sum_formula'], 1)} |")
+                 f"{fmt(r['rel_diff'], 1)} | {fmt(r['error'], 1)} | {'yes' if r['within_error'] else 'NO'} | "
+                 f"{fmt(r['sum_formula'], 1)} |")
     c = eq.constants["kinetic weight c (λ²K(Δ,τ/λ²) → cτδ(Δ))"]
     L += ["", "## Errata applied (seed 004)", "",
           f"- Seed 004 §2 (ii), eq. (2.6) states the model but prints no collision operator and no prefactor; the "

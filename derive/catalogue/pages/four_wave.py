@@ -14,6 +14,7 @@ import sympy as sp
 from derive.catalogue.four_wave import (
     ENTRY, FourWaveModel, build_model, collision_1d, derive, onsite_route, resonant_line_1d,
 )
+from derive.catalogue.pages._markdown import cell, certificates_table, fmt
 from derive.expansion.vertices import U, k
 from derive.ir import DerivedEquation
 
@@ -129,17 +130,6 @@ def page_data(progress: bool = False) -> dict:
     return json.loads(json.dumps(out))
 
 
-def _fmt(x: float, digits: int = 3) -> str:
-    return f"{x:.{digits}e}"
-
-
-def _cell(text: str) -> str:
-    """A Markdown table cell: literal pipes (|k|, F(k₂,k|k₄,k₃)) escaped."""
-    return str(text).replace("|", "\\|")
-
-
-
-
 def render_page(data: dict) -> str:
     """The Markdown page (deterministic; re-derives the default model live, a few seconds)."""
     eq = derive(build_model({}))
@@ -166,13 +156,11 @@ def render_page(data: dict) -> str:
         L.append(f"- {key}: ${sp.latex(val)}$")
     L += [f"- chain (d = 1) resonant line: $k_2 = {sp.latex(k2_star)}$, $\\partial_{{k_2}}\\Delta = {sp.latex(slope)}$ "
           "(Δ ≡ 0 on it; F = 0 on the trivial resonances k₃ ∈ {k, k₂})", "",
-          "## Certificates", "", "| certificate | statement | method |", "|---|---|---|"]
-    for cert in eq.certificates:
-        L.append(f"| {cert.name} | ${_cell(cert.statement)}$ | {_cell(cert.method)} |")
+          "## Certificates", ""] + certificates_table(eq.certificates)
     L += ["", "Evaluated numerically on the chain (d = 1):", "", "| certificate | test | residual | expected |",
           "|---|---|---|---|"]
     for r in data.get("certificate_residuals", []):
-        L.append(f"| {r['certificate']} | {_cell(r['test'])} | {_fmt(r['residual'])} | {_cell(r['expected'])} |")
+        L.append(f"| {r['certificate']} | {cell(r['test'])} | {fmt(r['residual'])} | {cell(r['expected'])} |")
     L += ["", "## Quadrature table (chain, d = 1)", "",
           "Kernel: `collision_1d`, co-area on the resonant line k + k₂ = ½ (∂_{k₂}Δ from the derivation), "
           "Gauss–Legendre 32/64 in k₃ between the kinks (error = difference of the two rules + roundoff). "
@@ -182,8 +170,8 @@ def render_page(data: dict) -> str:
           "| case | k | kernel | kernel error | mpmath reference | relative difference | inside error |",
           "|---|---|---|---|---|---|---|"]
     for r in data.get("quadrature", []):
-        L.append(f"| {r['case']} | {r['k']} | {r['kernel']:.15g} | {_fmt(r['kernel_error'], 1)} | "
-                 f"{r['reference']:.15g} | {_fmt(r['rel_diff'], 1)} | {'yes' if r['inside'] else 'NO'} |")
+        L.append(f"| {r['case']} | {r['k']} | {r['kernel']:.15g} | {fmt(r['kernel_error'], 1)} | "
+                 f"{r['reference']:.15g} | {fmt(r['rel_diff'], 1)} | {'yes' if r['inside'] else 'NO'} |")
     ring = data.get("ring", RING_PARAMETERS)
     L += ["", "## Exact dynamics on a ring", "",
           f"Bosons on a ring of L = {ring['L']} sites, ω = {tuple(ring['omega'])}, on-site potential V(x) = "
@@ -198,8 +186,8 @@ def render_page(data: dict) -> str:
           "|---|---|---|---|---|---|---|---|---|"]
     for r in data.get("exact", []):
         L.append(f"| {r['lambda']} | {r['t']} | {r['k_index']} | {r['exact']:.12g} | {r['formula']:.12g} | "
-                 f"{_fmt(r['rel_diff'], 1)} | {_fmt(r['error'], 1)} | {'yes' if r['within_error'] else 'NO'} | "
-                 f"{_fmt(r['sum_formula'], 1)} |")
+                 f"{fmt(r['rel_diff'], 1)} | {fmt(r['error'], 1)} | {'yes' if r['within_error'] else 'NO'} | "
+                 f"{fmt(r['sum_formula'], 1)} |")
     L += ["", "## Errata applied (seed 004)", "",
           f"- Seed 004 §2 (iii)–(iv) prints no prefactor for the lattice boson / four-wave equation; the one above "
           f"is derived: c·K = ${sp.latex(eq.constants['prefactor c·K'])}$ (c = 2π from the time integral, "

@@ -11,6 +11,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from derive.catalogue.pages._markdown import cell, certificates_table, fmt
 from derive.catalogue.phonon_boltzmann import (
     ENTRY, FAMILIES, PhononModel, build_model, collision_moment, collision_value, derive, k1, k2, k3, phonon_route,
     ring_density_change,
@@ -157,17 +158,6 @@ def page_data(progress: bool = False) -> dict:
     return json.loads(json.dumps(out))
 
 
-def _fmt(x: float, digits: int = 3) -> str:
-    return f"{x:.{digits}e}"
-
-
-def _cell(text: str) -> str:
-    """A Markdown table cell: literal pipes (|C|, |∂Δ|) escaped."""
-    return str(text).replace("|", "\\|")
-
-
-
-
 def render_page(data: dict) -> str:
     """The Markdown page (deterministic; re-derives the default model live, a few seconds)."""
     eq = _derived(_key({}))
@@ -205,15 +195,13 @@ def render_page(data: dict) -> str:
           "For an optical band Ω > 0 the triple Δ is ≥ 3 min Ω > 0, so δ(Δ_triple) = 0 and the triple family "
           "drops out of the kinetic equation (it stays in the finite-time formula, where the exact check below "
           "needs it).", "",
-          "## Certificates", "", "| certificate | statement | method |", "|---|---|---|"]
-    for cert in eq.certificates:
-        L.append(f"| {cert.name} | ${_cell(cert.statement)}$ | {_cell(cert.method)} |")
+          "## Certificates", ""] + certificates_table(eq.certificates)
     L += ["", "Evaluated numerically (d = 1; weak forms by `collision_moment`: QAGS in k of the resonant-root sums, "
           "split at the thresholds):", "", "| certificate | test | value | error estimate | expected |",
           "|---|---|---|---|---|"]
     for r in data.get("certificate_residuals", []):
-        L.append(f"| {r['certificate']} | {_cell(r['test'])} | {_fmt(r['residual'])} | {_fmt(r['error'], 1)} | "
-                 f"{_cell(r['expected'])} |")
+        L.append(f"| {r['certificate']} | {cell(r['test'])} | {fmt(r['residual'])} | {fmt(r['error'], 1)} | "
+                 f"{cell(r['expected'])} |")
     L += ["", "## Quadrature table (d = 1)", "",
           "Kernel: `collision_value`, C[W](k) = Σ_f Σ_roots cS_f/|∂_qΔ_f| with the roots of Δ_f(k, ·) bracketed on "
           "grids of 400 and 1600 cells and refined by Brent's method (error = difference of the two grids + "
@@ -227,8 +215,8 @@ def render_page(data: dict) -> str:
     L += ["", "| case | k | kernel | kernel error | mpmath reference | relative difference | inside error |",
           "|---|---|---|---|---|---|---|"]
     for r in data.get("quadrature", []):
-        L.append(f"| {r['case']} | {r['k']} | {r['kernel']:.15g} | {_fmt(r['kernel_error'], 1)} | "
-                 f"{r['reference']:.15g} | {_fmt(r['rel_diff'], 1)} | {'yes' if r['inside'] else 'NO'} |")
+        L.append(f"| {r['case']} | {r['k']} | {r['kernel']:.15g} | {fmt(r['kernel_error'], 1)} | "
+                 f"{r['reference']:.15g} | {fmt(r['rel_diff'], 1)} | {'yes' if r['inside'] else 'NO'} |")
     ring = data.get("ring", RING_PARAMETERS)
     exact = data.get("exact", {})
     L += ["", "## Exact dynamics on a ring", "",
@@ -245,7 +233,7 @@ def render_page(data: dict) -> str:
           "|---|---|---|---|---|---|---|---|"]
     for r in exact.get("rows", []):
         L.append(f"| {r['lambda']} | {r['t']} | {r['k_index']} | {r['exact']:.12g} | {r['formula']:.12g} | "
-                 f"{_fmt(r['rel_diff'], 1)} | {_fmt(r['error'], 1)} | {'yes' if r['within_error'] else 'NO'} |")
+                 f"{fmt(r['rel_diff'], 1)} | {fmt(r['error'], 1)} | {'yes' if r['within_error'] else 'NO'} |")
     zero = exact.get("zero_mode")
     if zero:
         L += ["", f"The zero mode k = 0 is excluded: exact {zero['exact']:.6g}, formula {zero['formula']:.6g}. "

@@ -9,6 +9,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from derive.catalogue.pages._markdown import certificates_table
 from derive.catalogue.regularized_wigner import PARAMETERS, THETA_BRAGG, build_model, chi_hat, derive
 from derive.correctors.regularized_wigner import delta as delta_sym, derive_jump_kernel, theta as theta_sym
 
@@ -170,9 +171,7 @@ def render_page(data: dict) -> str:
           f"{EXAMPLE} (χ Gaussian, φ(p) = 1 − χ̂(p), χ̂ = ${sp.latex(eq.results['chi_hat(q)'])}$):", "",
           f"$$ r_{{1+}}(k) = {sp.latex(sp.N(eq.results['r_1+(k)'], 6))} $$", "",
           "Derived constants: " + "; ".join(f"{k} = ${sp.latex(v)}$" for k, v in eq.constants.items()) + ".", "",
-          "## Certificates", "", "| property | statement | method |", "|---|---|---|"]
-    for c in J1.certificates:
-        L.append(f"| {c.name} | ${c.statement}$ | {c.method} |")
+          "## Certificates", ""] + certificates_table(J1.certificates)
     ex, cfg = data["exact_rows"], data["exact"]
     L += ["", "## ε → 0: exact mode reduction against the jump process", "",
           f"Example {data['example']}, x-independent initial datum δ at k₀ = {cfg['k0']} (mode 0), time τ = "
