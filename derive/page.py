@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-from derive.catalogue.pages._markdown import certificates_table
+from derive.catalogue.pages._common import certificates_table
 from derive.equations.certificates import certify
 from derive.pipeline import derive_equation, kernels_for
 

@@ -40,10 +40,10 @@ import numpy as np
 import sympy as sp
 
 from derive.algebra.terms import omega
-from derive.conventions import conventions_for, conventions_markdown, lam, t, tau
+from derive.conventions import conventions_for, conventions_markdown, lam, tau
 from derive.equations.certificates import Certificate
 from derive.errors import CertificateFailed, DeriveError, ParameterError
-from derive.expansion.heisenberg import Delta, SecondOrderRoute, second_order_route
+from derive.expansion.heisenberg import Delta, SecondOrderRoute, second_order_route, time_factor_values
 from derive.expansion.vertices import ElectronPhononInteraction, N, Nb, Omega, W, ghat, k, mu, q
 from derive.ir import Approximation as A
 from derive.ir import DerivedEquation, Step
@@ -360,12 +360,7 @@ def ring_density_change(route: SecondOrderRoute, L: int, omega_values, phonon_va
     for fam, family in route.families.items():
         delta = numeric(family.delta)
         for sg, coeff in family.finite_time.items():
-            kern = route.time_factors[sg]
-            generic = sp.lambdify((Delta, t), kern, "numpy")
-            series = sp.lambdify((Delta, t), sp.series(kern, Delta, 0, 6).removeO(), "numpy")
-            small = np.abs(delta * time) < 1e-2
-            kval = np.where(small, series(delta, time), generic(np.where(small, 1.0, delta), time))
-            total += numeric(coeff) * kval
+            total += numeric(coeff) * time_factor_values(route.time_factors[sg], delta, time)
     out = total.sum(axis=1)
     if np.max(np.abs(out.imag)) > 1e-10 * max(1.0, np.max(np.abs(out.real))):
         raise DeriveError(f"the finite-time formula is not real: {out}")

@@ -43,11 +43,11 @@ import numpy as np
 import sympy as sp
 
 from derive.algebra.terms import omega
-from derive.conventions import conventions_for, conventions_markdown, lam, t, tau
+from derive.conventions import conventions_for, conventions_markdown, lam, tau
 from derive.equations.certificates import Certificate
 from derive.errors import CertificateFailed, DeriveError, ParameterError
-from derive.expansion.heisenberg import (Delta, N, SecondOrderDensity, Vhat, W, energy_difference, k, k2, k3, mu,
-                                         second_order_density, swap_34)
+from derive.expansion.heisenberg import (N, SecondOrderDensity, Vhat, W, energy_difference, k, k2, k3, mu,
+                                         second_order_density, swap_34, time_factor_values)
 from derive.ir import Approximation as A
 from derive.ir import DerivedEquation, Step
 from derive.parsing import parse_expression
@@ -268,13 +268,7 @@ def ring_density_change(result: SecondOrderDensity, L: int, omega_values, vhat_v
             W, lambda a: sp.Function("WW")(a)),
             modules=[{"VH": lambda a: vh[np.asarray(a, dtype=int) % L],
                       "WW": lambda a: occ[np.asarray(a, dtype=int) % L]}, "numpy"])
-        kern = result.time_factors[sg]
-        generic = sp.lambdify((Delta, t), kern, "numpy")
-        series = sp.lambdify((Delta, t), sp.series(kern, Delta, 0, 6).removeO(), "numpy")
-        small = np.abs(delta * time) < 1e-2
-        safe = np.where(small, 1.0, delta)
-        kval = np.where(small, series(delta, time), generic(safe, time))
-        total += np.broadcast_to(f(kk, q2, q3), kk.shape) * kval
+        total += np.broadcast_to(f(kk, q2, q3), kk.shape) * time_factor_values(result.time_factors[sg], delta, time)
     out = total.sum(axis=(1, 2))          # μ² = 1/L² is inside S_σ
     if np.max(np.abs(out.imag)) > 1e-10 * max(1.0, np.max(np.abs(out.real))):
         raise DeriveError(f"the finite-time formula is not real: {out}")

@@ -65,7 +65,8 @@ from derive.limits.weak_coupling import integrate_time_simplex, retarded_rate, w
 
 __all__ = ["Vhat", "W", "mu", "N", "theta", "k", "k2", "k3", "k4", "kprime", "Delta", "t1",
            "SecondOrderDensity", "SecondOrderRoute", "Family", "interaction_picture", "pair_vertex",
-           "second_order_density", "second_order_route", "swap_34", "energy_difference", "M"]
+           "second_order_density", "second_order_route", "swap_34", "energy_difference", "M",
+           "time_factor_values"]
 
 Delta = sp.Symbol("Delta", real=True)
 t1 = sp.Symbol("t1", nonnegative=True)
@@ -398,3 +399,16 @@ def second_order_density(statistics, *, colours: bool = False) -> SecondOrderDen
     return SecondOrderDensity(derivation=route.derivation, finite_time=fam.finite_time,
                               time_factors=route.time_factors, kernel=fam.kernel,
                               kinetic_weight=route.kinetic_weight, counts=route.counts)
+
+
+def time_factor_values(kernel: sp.Expr, delta, time: float):
+    """Values of a derived time factor K(Δ, t) (e.g. ``route.time_factors[σ]``) on an array of energy
+    differences Δ at time t, for the finite-time formulas on a ring.
+
+    Where |Δt| < 10⁻² the closed form is 0/0-type, so there the sympy series of K in Δ (through Δ⁵) is used."""
+    import numpy as np
+    delta = np.asarray(delta, dtype=float)
+    generic = sp.lambdify((Delta, t), kernel, "numpy")
+    series = sp.lambdify((Delta, t), sp.series(kernel, Delta, 0, 6).removeO(), "numpy")
+    small = np.abs(delta * time) < 1e-2
+    return np.where(small, series(delta, time), generic(np.where(small, 1.0, delta), time))

@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 
 from derive.catalogue.einstein_rates import ENTRY, derive
-from derive.catalogue.pages._markdown import certificates_table
+from derive.catalogue.pages._common import certificates_table
 from derive.correctors.einstein import (
     PeriodicForcing, RandomForcing, einstein_generator, einstein_rates, forced_rates, lorentzian_constant,
     lorentzian_delta_weight, telegraph_correlation,

@@ -15,7 +15,7 @@ from derive.catalogue.electron_phonon import (
     ENTRY, ElectronPhononModel, build_model, collision_value, derive, electron_phonon_route, k_radial, q_radial,
     ring_density_change, total_rate,
 )
-from derive.catalogue.pages._markdown import cell, certificates_table, fmt
+from derive.catalogue.pages._common import cell, certificates_table, exact_comparison_row, fmt
 from derive.ir import DerivedEquation
 
 __all__ = ['page_data', 'render_page', 'recheck', 'quadrature_rows', 'exact_rows', 'certificate_residuals']
@@ -89,13 +89,7 @@ def exact_rows(rows=EXACT_ROWS, progress: bool = False) -> list[dict]:
         est = electron_second_order_coefficient(ring, time=time, coupling=lam_used)
         pred = ring_density_change(route, ring.L, ring.omega, ring.phonon, coupling_hat(ring), ring.occupations,
                                    phonon_occupations(ring), time)
-        exact = np.asarray(est.value, dtype=float)
-        i = int(np.argmax(np.abs(exact)))
-        out.append({"lambda": lam_used, "t": time, "k_index": i, "exact": float(exact[i]), "formula": float(pred[i]),
-                    "rel_diff": float(np.max(np.abs(pred - exact)) / np.max(np.abs(exact))),
-                    "error": float(np.max(est.error)),
-                    "within_error": bool(np.all(np.abs(pred - exact) <= est.error)),
-                    "sum_formula": float(pred.sum())})
+        out.append(exact_comparison_row(lam_used, time, est, pred))
         if progress:
             print(f"  ring λ = {lam_used}, t = {time}: rel. diff {out[-1]['rel_diff']:.2e}")
     return out

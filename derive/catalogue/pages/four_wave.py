@@ -14,7 +14,7 @@ import sympy as sp
 from derive.catalogue.four_wave import (
     ENTRY, FourWaveModel, build_model, collision_1d, derive, onsite_route, resonant_line_1d,
 )
-from derive.catalogue.pages._markdown import cell, certificates_table, fmt
+from derive.catalogue.pages._common import cell, certificates_table, exact_comparison_row, fmt
 from derive.expansion.vertices import U, k
 from derive.ir import DerivedEquation
 
@@ -80,13 +80,7 @@ def exact_rows(rows=EXACT_ROWS, progress: bool = False) -> list[dict]:
     for lam_used, time in rows:
         est = second_order_coefficient(ring, time=time, coupling=lam_used)
         pred = ring_density_change(result, ring.L, ring.omega, potential_hat(ring), ring.occupations, time)
-        exact = np.asarray(est.value, dtype=float)
-        i = int(np.argmax(np.abs(exact)))
-        out.append({"lambda": lam_used, "t": time, "k_index": i, "exact": float(exact[i]), "formula": float(pred[i]),
-                    "rel_diff": float(np.max(np.abs(pred - exact)) / np.max(np.abs(exact))),
-                    "error": float(np.max(est.error)),
-                    "within_error": bool(np.all(np.abs(pred - exact) <= est.error)),
-                    "sum_formula": float(pred.sum())})
+        out.append(exact_comparison_row(lam_used, time, est, pred))
         if progress:
             print(f"  boson ring λ = {lam_used}, t = {time}: rel. diff {out[-1]['rel_diff']:.2e}")
     return out

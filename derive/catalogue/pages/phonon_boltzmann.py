@@ -11,7 +11,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from derive.catalogue.pages._markdown import cell, certificates_table, fmt
+from derive.catalogue.pages._common import cell, certificates_table, fmt
 from derive.catalogue.phonon_boltzmann import (
     ENTRY, FAMILIES, PhononModel, build_model, collision_moment, collision_value, derive, k1, k2, k3, phonon_route,
     ring_density_change,

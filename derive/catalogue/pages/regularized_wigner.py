@@ -9,7 +9,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from derive.catalogue.pages._markdown import certificates_table
+from derive.catalogue.pages._common import certificates_table
 from derive.catalogue.regularized_wigner import PARAMETERS, THETA_BRAGG, build_model, chi_hat, derive
 from derive.correctors.regularized_wigner import delta as delta_sym, derive_jump_kernel, theta as theta_sym
 

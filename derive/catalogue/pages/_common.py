@@ -1,0 +1,36 @@
+"""Pieces shared by the generated equation pages: table cells, numbers, the certificates table, and the row of an
+exact-dynamics comparison."""
+from __future__ import annotations
+
+__all__ = ["cell", "fmt", "certificates_table", "exact_comparison_row"]
+
+
+def cell(text) -> str:
+    """A Markdown table cell: literal pipes (|k|, F(k₂,k|k₄,k₃)) escaped."""
+    return str(text).replace("|", "\\|")
+
+
+def fmt(x: float, digits: int = 3) -> str:
+    """A number in the pages' scientific format (``1.234e-05``)."""
+    return f"{x:.{digits}e}"
+
+
+def certificates_table(certificates) -> list[str]:
+    """The ``| certificate | statement | method |`` table of proved certificates (statement in LaTeX)."""
+    lines = ["| certificate | statement | method |", "|---|---|---|"]
+    lines += [f"| {c.name} | ${cell(c.statement)}$ | {cell(c.method)} |" for c in certificates]
+    return lines
+
+
+def exact_comparison_row(lam: float, time: float, exact_estimate, formula) -> dict:
+    """One row of an exact-dynamics table: the exact λ² coefficient on a ring (an ``Estimate`` over all momenta)
+    against the derived finite-time formula (an array over the same momenta), at the momentum of largest change."""
+    import numpy as np
+    exact = np.asarray(exact_estimate.value, dtype=float)
+    pred = np.asarray(formula, dtype=float)
+    i = int(np.argmax(np.abs(exact)))
+    return {"lambda": lam, "t": time, "k_index": i, "exact": float(exact[i]), "formula": float(pred[i]),
+            "rel_diff": float(np.max(np.abs(pred - exact)) / np.max(np.abs(exact))),
+            "error": float(np.max(exact_estimate.error)),
+            "within_error": bool(np.all(np.abs(pred - exact) <= exact_estimate.error)),
+            "sum_formula": float(pred.sum())}
