@@ -43,7 +43,7 @@ from derive.algebra.terms import omega
 from derive.conventions import conventions_for, conventions_markdown, lam, tau
 from derive.equations.certificates import Certificate
 from derive.errors import CertificateFailed, DeriveError, ParameterError
-from derive.expansion.heisenberg import Delta, SecondOrderRoute, second_order_route, time_factor_values
+from derive.expansion.heisenberg import Delta, SecondOrderRoute, ring_family_sum, second_order_route
 from derive.expansion.vertices import ElectronPhononInteraction, N, Nb, Omega, W, ghat, k, mu, q
 from derive.ir import Approximation as A
 from derive.ir import DerivedEquation, Step
@@ -356,15 +356,7 @@ def ring_density_change(route: SecondOrderRoute, L: int, omega_values, phonon_va
             expr = expr.replace(f, sp.Function(name))
         return np.broadcast_to(sp.lambdify((k, q), expr, modules=modules)(kk, qq), kk.shape)
 
-    total = np.zeros(kk.shape, dtype=complex)
-    for fam, family in route.families.items():
-        delta = numeric(family.delta)
-        for sg, coeff in family.finite_time.items():
-            total += numeric(coeff) * time_factor_values(route.time_factors[sg], delta, time)
-    out = total.sum(axis=1)
-    if np.max(np.abs(out.imag)) > 1e-10 * max(1.0, np.max(np.abs(out.real))):
-        raise DeriveError(f"the finite-time formula is not real: {out}")
-    return out.real
+    return ring_family_sum(route, numeric, time, kk.shape)
 
 
 def evaluate(equation: DerivedEquation, quantity: str, at: dict):

@@ -42,8 +42,8 @@ import sympy as sp
 
 from derive.conventions import conventions_markdown, lam, tau
 from derive.equations.certificates import Certificate
-from derive.errors import CertificateFailed, DeriveError, ParameterError, SingularPointError
-from derive.expansion.heisenberg import Delta, SecondOrderRoute, second_order_route, time_factor_values
+from derive.errors import CertificateFailed, ParameterError, SingularPointError
+from derive.expansion.heisenberg import Delta, SecondOrderRoute, ring_family_sum, second_order_route
 from derive.expansion.phonon_vertices import V3, CubicPhononInteraction
 from derive.expansion.vertices import N, Omega, W, k, mu, q
 from derive.ir import Approximation as A
@@ -363,15 +363,7 @@ def ring_density_change(route: SecondOrderRoute, L: int, phonon_values, vertex_v
             expr = expr.replace(f, sp.Function(name))
         return np.broadcast_to(sp.lambdify((k, q), expr, modules=modules)(kk, qq), kk.shape)
 
-    total = np.zeros(kk.shape, dtype=complex)
-    for family in route.families.values():
-        delta = numeric(family.delta)
-        for sg, coeff in family.finite_time.items():
-            total += numeric(coeff) * time_factor_values(route.time_factors[sg], delta, time)
-    out = total.sum(axis=1)
-    if np.max(np.abs(out.imag)) > 1e-10 * max(1.0, np.max(np.abs(out.real))):
-        raise DeriveError(f"the finite-time formula is not real: {out}")
-    return out.real
+    return ring_family_sum(route, numeric, time, kk.shape)
 
 
 def evaluate(equation: DerivedEquation, quantity: str, at: dict):

@@ -66,7 +66,7 @@ from derive.limits.weak_coupling import integrate_time_simplex, retarded_rate, w
 __all__ = ["Vhat", "W", "mu", "N", "theta", "k", "k2", "k3", "k4", "kprime", "Delta", "t1",
            "SecondOrderDensity", "SecondOrderRoute", "Family", "interaction_picture", "pair_vertex",
            "second_order_density", "second_order_route", "swap_34", "energy_difference", "M",
-           "time_factor_values"]
+           "time_factor_values", "ring_family_sum"]
 
 Delta = sp.Symbol("Delta", real=True)
 t1 = sp.Symbol("t1", nonnegative=True)
@@ -412,3 +412,21 @@ def time_factor_values(kernel: sp.Expr, delta, time: float):
     series = sp.lambdify((Delta, t), sp.series(kernel, Delta, 0, 6).removeO(), "numpy")
     small = np.abs(delta * time) < 1e-2
     return np.where(small, series(delta, time), generic(np.where(small, 1.0, delta), time))
+
+
+def ring_family_sum(route, numeric, time: float, shape: tuple):
+    """Σ over the route's families f and signs σ of S_{f,σ}·K_σ(Δ_f, t) on a ring grid, summed over the last axis.
+
+    ``numeric(expr)`` evaluates a derived expression (a family's Δ or finite-time coefficient) on the grid of
+    shape ``shape`` (first axis: the external momentum k). The result must be real (a :class:`DeriveError`
+    otherwise): it is W_t(k) − W_0(k) per unit λ²."""
+    import numpy as np
+    total = np.zeros(shape, dtype=complex)
+    for family in route.families.values():
+        delta = numeric(family.delta)
+        for sg, coeff in family.finite_time.items():
+            total += numeric(coeff) * time_factor_values(route.time_factors[sg], delta, time)
+    out = total.sum(axis=tuple(range(1, len(shape))))
+    if np.max(np.abs(out.imag)) > 1e-10 * max(1.0, np.max(np.abs(out.real))):
+        raise DeriveError(f"the finite-time formula is not real: {out}")
+    return out.real
