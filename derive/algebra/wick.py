@@ -357,17 +357,19 @@ def crossings(pairs: tuple) -> int:
     return sum(1 for (a, b) in pairs for (c, d) in pairs if a < c < b < d)
 
 
-def pattern_table(blocks: dict, orderings: tuple, stat) -> tuple[dict, int]:
+def pattern_table(blocks: dict, orderings: tuple, stat=None) -> tuple[dict, int]:
     """``{key: weight}`` summed over the orderings ``((sign, word), …)`` of a nested commutator of strings.
 
-    ``blocks`` maps one-letter names to :class:`OperatorString` s (one species); ``word`` is a sequence of names,
-    e.g. ``(1, "BAC")``. ``stat`` is θ (+1 bosons, −1 fermions; a symbol is allowed): the weight of a pairing is
-    θ^{cr} (which is the sign of :func:`wick_pairings` for θ = ±1), the two-point values are left to the caller.
+    ``blocks`` maps one-letter names to :class:`OperatorString` s; ``word`` is a sequence of names, e.g.
+    ``(1, "BAC")``. With ``stat`` = θ (one species; +1 bosons, −1 fermions; a symbol is allowed) the weight of a
+    pairing is θ^{cr} (the sign of :func:`wick_pairings` for θ = ±1); with ``stat=None`` (mixed statistics) it is
+    the pairing's own Wick sign. The two-point values are left to the caller.
 
     A key is the frozenset of oriented pairs ``((block, i), (block, j))`` (left operator first), so the same
     contraction pattern in two orderings has the same key and the same two-point functions; its weight is
-    Σ ± θ^{cr}. Pairings are streamed by :func:`derive.algebra.wick.wick_pairings`; their fermionic sign is
-    checked to be (−1)^{cr}. Returns the table (zero weights dropped) and the number of pairings visited.
+    Σ ± weight. Pairings are streamed by :func:`wick_pairings`; their sign is checked to be
+    (−1)^{crossings of fermion pairs}. Strings of odd length have no complete pairing and are skipped. Returns the
+    table (zero weights dropped) and the number of pairings visited.
     """
     table: dict = {}
     visited = 0
@@ -377,13 +379,17 @@ def pattern_table(blocks: dict, orderings: tuple, stat) -> tuple[dict, int]:
             for i, o in enumerate(blocks[name]):
                 ops.append(o)
                 ids.append((name, i))
+        if len(ops) % 2:
+            continue           # odd strings have no complete pairing: expectation 0
         string = OperatorString(tuple(ops))
         state = quasifree_state(sorted({o.species for o in ops}, key=lambda sp_: sp_.name), OperatorAlgebra())
         for pr in wick_pairings(string, state):
-            cr = crossings(pr.pairs)
-            if all(o.is_fermion for o in ops) and pr.sign != (-1) ** cr:
-                raise WickError(f"pairing sign {pr.sign} is not (−1)^crossings for {pr.pairs}")
+            fermion_pairs = tuple(p for p in pr.pairs if ops[p[0]].is_fermion)
+            relabel = {pos: n for n, pos in enumerate(sorted(i for p in fermion_pairs for i in p))}
+            if pr.sign != (-1) ** crossings(tuple((relabel[a], relabel[b]) for a, b in fermion_pairs)):
+                raise WickError(f"pairing sign {pr.sign} is not (−1)^(fermion crossings) for {pr.pairs}")
+            weight = pr.sign if stat is None else stat ** crossings(pr.pairs)
             key = frozenset((ids[i], ids[j]) for i, j in pr.pairs)
-            table[key] = table.get(key, 0) + sign * stat ** cr
+            table[key] = table.get(key, 0) + sign * weight
             visited += 1
     return {key: w for key, w in table.items() if sp.expand(w) != 0}, visited

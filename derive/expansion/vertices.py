@@ -34,9 +34,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.algebra.operators import OperatorAlgebra, OperatorString, Species, annihilate, create
+from derive.algebra.operators import OperatorString, Species, annihilate, create
 from derive.algebra.terms import omega
-from derive.algebra.wick import crossings, pattern_table, quasifree_state, wick_pairings
+from derive.algebra.wick import pattern_table
 from derive.conventions import tau
 from derive.errors import DeriveError, LimitDoesNotExist
 from derive.ir import Approximation as A
@@ -483,32 +483,6 @@ class ElectronPhononInteraction(Interaction):
 
 
 def signed_pattern_table(blocks: dict, orderings: tuple) -> tuple[dict, int]:
-    """``{key: Σ ± sign}`` over the orderings with the mixed-statistics Wick sign of each pairing.
-
-    As :func:`derive.algebra.wick.pattern_table` (keys are frozensets of oriented pairs ``((block, i),
-    (block, j))``), but the weight is the fermionic sign of :func:`derive.algebra.wick.wick_pairings` itself
-    (bosons commute with everything; fermions anticommute), checked against (−1)^{crossings of fermion pairs}.
-    """
-    table: dict = {}
-    visited = 0
-    for sign, word in orderings:
-        ops, ids = [], []
-        for name in word:
-            for i, o in enumerate(blocks[name]):
-                ops.append(o)
-                ids.append((name, i))
-        if len(ops) % 2:
-            continue           # odd strings have no complete pairing: expectation 0
-        string = OperatorString(tuple(ops))
-        state = quasifree_state(sorted({o.species for o in ops}, key=lambda x: x.name), OperatorAlgebra())
-        for pr in wick_pairings(string, state):
-            fermion_pairs = tuple(p for p in pr.pairs if ops[p[0]].is_fermion)
-            ferm_positions = sorted(i for p in fermion_pairs for i in p)
-            relabel = {pos: n for n, pos in enumerate(ferm_positions)}
-            cr = crossings(tuple((relabel[a], relabel[b]) for a, b in fermion_pairs))
-            if pr.sign != (-1) ** cr:
-                raise DeriveError(f"pairing sign {pr.sign} is not (−1)^(fermion crossings) for {pr.pairs}")
-            key = frozenset((ids[i], ids[j]) for i, j in pr.pairs)
-            table[key] = table.get(key, 0) + sign * pr.sign
-            visited += 1
-    return {key: w for key, w in table.items() if w != 0}, visited
+    """``{key: Σ ± sign}`` over the orderings with the mixed-statistics Wick sign of each pairing
+    (:func:`derive.algebra.wick.pattern_table` with ``stat=None``)."""
+    return pattern_table(blocks, orderings, None)
