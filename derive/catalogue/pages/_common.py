@@ -2,7 +2,7 @@
 exact-dynamics comparison."""
 from __future__ import annotations
 
-__all__ = ["cell", "fmt", "certificates_table", "exact_comparison_row"]
+__all__ = ["cell", "fmt", "certificates_table", "exact_comparison_row", "quadrature_table", "exact_table"]
 
 
 def cell(text) -> str:
@@ -34,3 +34,28 @@ def exact_comparison_row(lam: float, time: float, exact_estimate, formula) -> di
             "error": float(np.max(exact_estimate.error)),
             "within_error": bool(np.all(np.abs(pred - exact) <= exact_estimate.error)),
             "sum_formula": float(pred.sum())}
+
+
+def quadrature_table(rows, quantity_column: bool = False) -> list[str]:
+    """The kernel-against-mpmath table: case, (quantity,) k, kernel ± error, reference, relative difference."""
+    head = ["case"] + (["quantity"] if quantity_column else []) + [
+        "k", "kernel", "kernel error", "mpmath reference", "relative difference", "inside error"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        q = f" {r['quantity']} |" if quantity_column else ""
+        lines.append(f"| {r['case']} |{q} {r['k']} | {r['kernel']:.15g} | {fmt(r['kernel_error'], 1)} | "
+                     f"{r['reference']:.15g} | {fmt(r['rel_diff'], 1)} | {'yes' if r['inside'] else 'NO'} |")
+    return lines
+
+
+def exact_table(rows, sum_column: bool = True) -> list[str]:
+    """The exact-dynamics table of :func:`exact_comparison_row` rows (optionally with Σ_k of the formula)."""
+    extra_head, extra_rule = (" Σ_k formula |", "---|") if sum_column else ("", "")
+    lines = ["| λ | t | k | exact | formula | relative difference | error estimate | inside error |" + extra_head,
+             "|---|---|---|---|---|---|---|---|" + extra_rule]
+    for r in rows:
+        extra = f" {fmt(r['sum_formula'], 1)} |" if sum_column else ""
+        lines.append(f"| {r['lambda']} | {r['t']} | {r['k_index']} | {r['exact']:.12g} | {r['formula']:.12g} | "
+                     f"{fmt(r['rel_diff'], 1)} | {fmt(r['error'], 1)} | {'yes' if r['within_error'] else 'NO'} |"
+                     + extra)
+    return lines

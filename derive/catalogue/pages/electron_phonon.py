@@ -15,7 +15,7 @@ from derive.catalogue.electron_phonon import (
     ENTRY, ElectronPhononModel, build_model, collision_value, derive, electron_phonon_route, k_radial, q_radial,
     ring_density_change, total_rate,
 )
-from derive.catalogue.pages._common import cell, certificates_table, exact_comparison_row, fmt
+from derive.catalogue.pages._common import cell, certificates_table, exact_comparison_row, exact_table, fmt, quadrature_table
 from derive.ir import DerivedEquation
 
 __all__ = ['page_data', 'render_page', 'recheck', 'quadrature_rows', 'exact_rows', 'certificate_residuals']
@@ -173,11 +173,7 @@ def render_page(data: dict) -> str:
           "(error = change at 50 digits).", ""]
     for label, params, _ in QUADRATURE_CASES:
         L.append(f"- {label}: " + ", ".join(f"`{k_}={v}`" for k_, v in params.items()))
-    L += ["", "| case | quantity | k | kernel | kernel error | mpmath reference | relative difference | inside error |",
-          "|---|---|---|---|---|---|---|---|"]
-    for r in data.get("quadrature", []):
-        L.append(f"| {r['case']} | {r['quantity']} | {r['k']} | {r['kernel']:.15g} | {fmt(r['kernel_error'], 1)} | "
-                 f"{r['reference']:.15g} | {fmt(r['rel_diff'], 1)} | {'yes' if r['inside'] else 'NO'} |")
+    L += [""] + quadrature_table(data.get("quadrature", []), quantity_column=True)
     ring = data.get("ring", RING_PARAMETERS)
     L += ["", "## Exact dynamics on a ring", "",
           f"One electron on a ring of L = {ring['L']} sites with ω = {tuple(ring['omega'])}, phonons Ω = "
@@ -187,13 +183,8 @@ def render_page(data: dict) -> str:
           "Exact: the λ² coefficient of ⟨n_k⟩_t − ⟨n_k⟩_0 (± symmetrized exact evolutions, Richardson on "
           "(λ, 2λ), error = change with (2λ, 4λ) + roundoff). Formula: the derived finite-time second-order "
           "expression λ²Σ_fΣ_q μ(S₊K₊ + S₋K₋)(Δ_f) (`ring_density_change`). Columns at the k of largest |exact|; "
-          "relative difference = max_k |formula − exact| / max_k |exact|.", "",
-          "| λ | t | k | exact | formula | relative difference | error estimate | inside error | Σ_k formula |",
-          "|---|---|---|---|---|---|---|---|---|"]
-    for r in data.get("exact", []):
-        L.append(f"| {r['lambda']} | {r['t']} | {r['k_index']} | {r['exact']:.12g} | {r['formula']:.12g} | "
-                 f"{fmt(r['rel_diff'], 1)} | {fmt(r['error'], 1)} | {'yes' if r['within_error'] else 'NO'} | "
-                 f"{fmt(r['sum_formula'], 1)} |")
+          "relative difference = max_k |formula − exact| / max_k |exact|.", ""]
+    L += exact_table(data.get("exact", []))
     c = eq.constants["kinetic weight c (λ²K(Δ,τ/λ²) → cτδ(Δ))"]
     L += ["", "## Errata applied (seed 004)", "",
           f"- Seed 004 §2 (ii), eq. (2.6) states the model but prints no collision operator and no prefactor; the "

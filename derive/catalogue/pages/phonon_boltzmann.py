@@ -11,7 +11,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from derive.catalogue.pages._common import cell, certificates_table, fmt
+from derive.catalogue.pages._common import cell, certificates_table, exact_table, fmt, quadrature_table
 from derive.catalogue.phonon_boltzmann import (
     ENTRY, FAMILIES, PhononModel, build_model, collision_moment, collision_value, derive, k1, k2, k3, phonon_route,
     ring_density_change,
@@ -212,11 +212,7 @@ def render_page(data: dict) -> str:
           "the relative difference is then the absolute one.", ""]
     for label, params, _ in QUADRATURE_CASES:
         L.append(f"- {label}: " + ", ".join(f"`{k_}={v}`" for k_, v in {**ENTRY.parameters, **params}.items()))
-    L += ["", "| case | k | kernel | kernel error | mpmath reference | relative difference | inside error |",
-          "|---|---|---|---|---|---|---|"]
-    for r in data.get("quadrature", []):
-        L.append(f"| {r['case']} | {r['k']} | {r['kernel']:.15g} | {fmt(r['kernel_error'], 1)} | "
-                 f"{r['reference']:.15g} | {fmt(r['rel_diff'], 1)} | {'yes' if r['inside'] else 'NO'} |")
+    L += [""] + quadrature_table(data.get("quadrature", []))
     ring = data.get("ring", RING_PARAMETERS)
     exact = data.get("exact", {})
     L += ["", "## Exact dynamics on a ring", "",
@@ -228,12 +224,8 @@ def render_page(data: dict) -> str:
           "quasi-momentum, Richardson on (λ, 2λ); error = change with (2λ, 4λ) + change with the cutoff lowered "
           "by 2 + roundoff). Formula: the derived finite-time second-order expression "
           "λ²Σ_fΣ_q μ(S₊K₊ + S₋K₋)(Δ_f) over all three families (`ring_density_change`, vertex V₃ of the same H "
-          "from `vertex_hat`). Relative difference = |formula − exact| / max_(k=1,2) |exact|.", "",
-          "| λ | t | k | exact | formula | relative difference | error estimate | inside error |",
-          "|---|---|---|---|---|---|---|---|"]
-    for r in exact.get("rows", []):
-        L.append(f"| {r['lambda']} | {r['t']} | {r['k_index']} | {r['exact']:.12g} | {r['formula']:.12g} | "
-                 f"{fmt(r['rel_diff'], 1)} | {fmt(r['error'], 1)} | {'yes' if r['within_error'] else 'NO'} |")
+          "from `vertex_hat`). Relative difference = |formula − exact| / max_(k=1,2) |exact|.", ""]
+    L += exact_table(exact.get("rows", []), sum_column=False)
     zero = exact.get("zero_mode")
     if zero:
         L += ["", f"The zero mode k = 0 is excluded: exact {zero['exact']:.6g}, formula {zero['formula']:.6g}. "
