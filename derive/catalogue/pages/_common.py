@@ -2,7 +2,8 @@
 exact-dynamics comparison."""
 from __future__ import annotations
 
-__all__ = ["cell", "fmt", "certificates_table", "exact_comparison_row", "quadrature_table", "exact_table"]
+__all__ = ["cell", "fmt", "certificates_table", "exact_comparison_row", "quadrature_table", "exact_table",
+           "timed_page_data"]
 
 
 def cell(text) -> str:
@@ -59,3 +60,15 @@ def exact_table(rows, sum_column: bool = True) -> list[str]:
                      f"{fmt(r['rel_diff'], 1)} | {fmt(r['error'], 1)} | {'yes' if r['within_error'] else 'NO'} |"
                      + extra)
     return lines
+
+
+def timed_page_data(name: str, module: str, **parts) -> dict:
+    """The stored page data of entry ``name``: each keyword's callable is run (``quadrature=lambda: …``), the wall
+    time recorded, and the result made JSON-plain (tuples → lists) by a JSON round trip."""
+    import json
+    import time
+    t0 = time.time()
+    out = {"name": name, "generated_by": f"derive docs --refresh ({module}.page_data)"}
+    out.update({key: make() for key, make in parts.items()})
+    out["seconds"] = round(time.time() - t0, 1)
+    return json.loads(json.dumps(out))

@@ -5,7 +5,6 @@ and the staleness check (``recheck``) used by ``derive docs`` (:mod:`derive.page
 from __future__ import annotations
 
 import json
-import time as _time
 from functools import lru_cache
 
 import numpy as np
@@ -15,7 +14,7 @@ from derive.catalogue.electron_phonon import (
     ENTRY, ElectronPhononModel, build_model, collision_value, derive, electron_phonon_route, k_radial, q_radial,
     ring_density_change, total_rate,
 )
-from derive.catalogue.pages._common import cell, certificates_table, exact_comparison_row, exact_table, fmt, quadrature_table
+from derive.catalogue.pages._common import cell, certificates_table, exact_comparison_row, exact_table, fmt, quadrature_table, timed_page_data
 from derive.ir import DerivedEquation
 
 __all__ = ['page_data', 'render_page', 'recheck', 'quadrature_rows', 'exact_rows', 'certificate_residuals']
@@ -128,14 +127,9 @@ def certificate_residuals() -> list[dict]:
 
 def page_data(progress: bool = False) -> dict:
     """Quadrature table, exact-ring table and numerical certificate residuals (JSON-serializable, ~10–20 s)."""
-    t0 = _time.time()
-    out = {"name": "electron-phonon",
-           "generated_by": "derive docs --refresh (derive.catalogue.electron_phonon.page_data)",
-           "quadrature": quadrature_rows(progress=progress), "ring": {k_: list(v) if isinstance(v, tuple) else v
-                                                                      for k_, v in RING_PARAMETERS.items()},
-           "exact": exact_rows(progress=progress), "certificate_residuals": certificate_residuals()}
-    out["seconds"] = round(_time.time() - t0, 1)
-    return json.loads(json.dumps(out))
+    return timed_page_data("electron-phonon", __name__, quadrature=lambda: quadrature_rows(progress=progress),
+                           ring=lambda: RING_PARAMETERS, exact=lambda: exact_rows(progress=progress),
+                           certificate_residuals=certificate_residuals)
 
 
 def render_page(data: dict) -> str:

@@ -5,7 +5,6 @@ and the staleness check (``recheck``) used by ``derive docs`` (:mod:`derive.page
 from __future__ import annotations
 
 import json
-import time as _time
 from functools import lru_cache
 
 import numpy as np
@@ -14,7 +13,7 @@ import sympy as sp
 from derive.catalogue.four_wave import (
     ENTRY, FourWaveModel, build_model, collision_1d, derive, onsite_route, resonant_line_1d,
 )
-from derive.catalogue.pages._common import cell, certificates_table, exact_comparison_row, exact_table, fmt, quadrature_table
+from derive.catalogue.pages._common import cell, certificates_table, exact_comparison_row, exact_table, fmt, quadrature_table, timed_page_data
 from derive.expansion.vertices import U, k
 from derive.ir import DerivedEquation
 
@@ -115,13 +114,9 @@ def certificate_residuals(n: int = 256) -> list[dict]:
 
 def page_data(progress: bool = False) -> dict:
     """Quadrature table, exact boson-ring table and numerical certificate residuals (JSON-serializable)."""
-    t0 = _time.time()
-    out = {"name": "four-wave", "generated_by": "derive docs --refresh (derive.catalogue.four_wave.page_data)",
-           "quadrature": quadrature_rows(progress=progress),
-           "ring": {k_: list(v) if isinstance(v, tuple) else v for k_, v in RING_PARAMETERS.items()},
-           "exact": exact_rows(progress=progress), "certificate_residuals": certificate_residuals()}
-    out["seconds"] = round(_time.time() - t0, 1)
-    return json.loads(json.dumps(out))
+    return timed_page_data("four-wave", __name__, quadrature=lambda: quadrature_rows(progress=progress),
+                           ring=lambda: RING_PARAMETERS, exact=lambda: exact_rows(progress=progress),
+                           certificate_residuals=certificate_residuals)
 
 
 def render_page(data: dict) -> str:

@@ -5,13 +5,12 @@ and the staleness check (``recheck``) used by ``derive docs`` (:mod:`derive.page
 from __future__ import annotations
 
 import json
-import time as _time
 from functools import lru_cache
 
 import numpy as np
 import sympy as sp
 
-from derive.catalogue.pages._common import cell, certificates_table, exact_table, fmt, quadrature_table
+from derive.catalogue.pages._common import cell, certificates_table, exact_table, fmt, quadrature_table, timed_page_data
 from derive.catalogue.phonon_boltzmann import (
     ENTRY, FAMILIES, PhononModel, build_model, collision_moment, collision_value, derive, k1, k2, k3, phonon_route,
     ring_density_change,
@@ -148,14 +147,9 @@ def certificate_residuals() -> list[dict]:
 
 def page_data(progress: bool = False) -> dict:
     """Quadrature table, exact-ring table and numerical certificate residuals (JSON-serializable, ~20 s)."""
-    t0 = _time.time()
-    out = {"name": "phonon-boltzmann",
-           "generated_by": "derive docs --refresh (derive.catalogue.phonon_boltzmann.page_data)",
-           "quadrature": quadrature_rows(progress=progress),
-           "ring": {k_: list(v) if isinstance(v, tuple) else v for k_, v in RING_PARAMETERS.items()},
-           "exact": exact_rows(progress=progress), "certificate_residuals": certificate_residuals()}
-    out["seconds"] = round(_time.time() - t0, 1)
-    return json.loads(json.dumps(out))
+    return timed_page_data("phonon-boltzmann", __name__, quadrature=lambda: quadrature_rows(progress=progress),
+                           ring=lambda: RING_PARAMETERS, exact=lambda: exact_rows(progress=progress),
+                           certificate_residuals=certificate_residuals)
 
 
 def render_page(data: dict) -> str:
